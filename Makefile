@@ -1,0 +1,40 @@
+# `make demo` and `make test` do all set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STORE ?= kg-data
+
+.PHONY: demo test lint bench system-deps clean
+
+$(BIN)/kg: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(BIN)/kg
+
+# Debian packages the tests drive: headless Chromium and a Virtuoso SPARQL server.
+system-deps:
+	@command -v chromium >/dev/null && command -v virtuoso-t >/dev/null || { \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    chromium chromium-driver virtuoso-opensource; }
+
+demo: $(BIN)/kg
+	rm -rf demo-store
+	$(BIN)/kg --store demo-store ingest data/digests
+	$(BIN)/kg --store demo-store stats
+	$(BIN)/kg --store demo-store validate
+	$(BIN)/kg --store demo-store query "SELECT ?country (COUNT(DISTINCT ?event) AS ?events) WHERE { ?event <https://alliance-kg.org/ontology#involvesCountry> ?c . ?c <http://www.w3.org/2000/01/rdf-schema#label> ?country } GROUP BY ?country ORDER BY DESC(?events) LIMIT 8"
+	$(BIN)/kg --store demo-store export --format turtle --output demo-graph.ttl
+	@echo "Wrote demo-graph.ttl; the store is in demo-store/"
+
+lint: $(BIN)/kg
+	$(BIN)/ruff check .
+
+test: $(BIN)/kg system-deps lint
+	$(BIN)/pytest -q
+
+bench: $(BIN)/kg
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) demo-store demo-graph.ttl .pytest_cache
