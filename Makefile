@@ -18,7 +18,12 @@ system-deps:
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 	    chromium chromium-driver virtuoso-opensource; }
 
-demo: $(BIN)/kg
+# The query page's editor (CodeMirror 5, from npm), served by `kg serve` from .web/.
+WEB := .web/node_modules/codemirror/lib/codemirror.js
+$(WEB):
+	npm install --no-save --no-audit --no-fund --prefix .web codemirror@5.65.21
+
+demo: $(BIN)/kg $(WEB)
 	rm -rf demo-store
 	$(BIN)/kg --store demo-store ingest data/digests
 	$(BIN)/kg --store demo-store stats
@@ -30,7 +35,7 @@ demo: $(BIN)/kg
 lint: $(BIN)/kg
 	$(BIN)/ruff check .
 
-test: $(BIN)/kg system-deps lint
+test: $(BIN)/kg $(WEB) system-deps lint
 	$(BIN)/pytest -q
 
 bench: $(BIN)/kg

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -37,11 +38,240 @@ def cli(ctx: click.Context, store_path: str, base: str | None) -> None:
 
 # --- foundation: ingest, extract, evaluate, validate, stats --------------------------------
 
+@cli.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--volume", help="Volume of the digest, where a single file's page does not print it.")
+@click.option("--published", help="Publication date (YYYY-MM-DD, YYYY-MM or YYYY) of a single file.")
+@click.option("--no-validate", "skip_validation", is_flag=True,
+              help="Store digests without checking them against the SHACL shapes.")
+@click.pass_obj
+def ingest_command(obj: dict, paths: tuple[str, ...], volume: str | None, published: str | None,
+                   skip_validation: bool) -> None:
+    """Read, extract and store digest files (txt, html, pdf) or folders of them."""
+    from kg.ingest import ingest
+    from kg.store import Store
+
+    with contextlib.ExitStack() as stack:
+        bars = []
+
+        def progress(done: int, total: int, path: object) -> None:
+            if total >= 4:  # a bar only for runs long enough to wait on
+                if not bars:
+                    bars.append(stack.enter_context(
+                        click.progressbar(length=total, label="Reading digests", file=sys.stderr)))
+                bars[0].update(1)
+
+        store = stack.enter_context(Store.open(obj["store"], create=True))
+        report = ingest(store, paths, volume=volume, published=published,
+                        validate=not skip_validation, progress=progress)
+    for digest in report.digests:
+        c = digest.counts
+        click.echo(f"{digest.title} ({digest.published}): {c['events']} events, {c['persons']} persons, "
+                   f"{c['organizations']} orgs, {c['places']} places, {c['countries']} countries, "
+                   f"{c['triples']} triples" + (" (replaced)" if digest.replaced else ""))
+        for warning in digest.warnings:
+            click.echo(f"  warning: {warning}")
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for failure in report.failures:
+        click.echo(f"failed: {failure}", err=True)
+    triples = sum(d.counts["triples"] for d in report.digests)
+    click.echo(f"Stored {len(report.digests)} digest{'s' * (len(report.digests) != 1)} ({triples} triples, "
+               f"summary graph {report.summary_triples} triples) in {obj['store']} in {report.seconds:.1f} s"
+               + (f"; {len(report.failures)} file(s) failed" if report.failures else ""))
+    if not report.ok:
+        sys.exit(1)
+
+
+@cli.command("validate")
+@click.pass_obj
+def validate_command(obj: dict) -> None:
+    """Check every stored digest graph (and the summary graph) against the SHACL shapes."""
+    from kg.ingest import check_store
+    from kg.store import Store
+
+    with Store.open(obj["store"]) as store:
+        checked = check_store(store)
+    failing = [(name, report) for name, report in checked if not report.conforms]
+    for name, report in failing:
+        for violation in report.violations:
+            click.echo(f"{name}: {violation}")
+    if failing:
+        count = sum(len(report.violations) for _, report in failing)
+        click.echo(f"{count} violation(s) in {len(failing)} of {len(checked)} graphs", err=True)
+        sys.exit(1)
+    click.echo(f"All {len(checked)} graphs conform to the shapes.")
+
+
+@cli.command("stats")
+@click.pass_obj
+def stats_command(obj: dict) -> None:
+    """Counts per digest and in total: events, persons, organizations, countries, places, ..."""
+    from kg.store import COUNTED, Store
+
+    with Store.open(obj["store"]) as store:
+        stats = store.stats()
+    header = ["digest", "published", *COUNTED]
+    rows = [[d.title, d.published, *(str(d.counts[k]) for k in COUNTED)] for d in stats.digests]
+    rows.append([f"total ({len(stats.digests)})", "", *(str(stats.totals[k]) for k in COUNTED)])
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        click.echo("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
+                             for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip())
+    click.echo(f"Totals count distinct entities; summary graph: {stats.summary_triples} triples; "
+               f"store: {stats.quads} quads.")
+
+
 
 # --- query: query, queries, serve, push ------------------------------------------------
 
+def _params(pairs: tuple[str, ...]) -> dict[str, str]:
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--param")
+        params[key.strip()] = value
+    return params
+
+
+@cli.command("query")
+@click.argument("sparql", required=False)
+@click.option("-f", "--file", "file", type=click.Path(dir_okay=False), help="Read the query from a .rq file.")
+@click.option("-n", "--name", help="Run a named query (`kg queries` lists them).")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Bind a query variable, e.g. --param person=Kishida (repeatable).")
+@click.option("--format", "fmt", default=None,
+              type=click.Choice(["table", "csv", "tsv", "json", "xml",
+                                 "turtle", "nt", "jsonld", "trig", "rdfxml"]),
+              help="Output format; default: a table for SELECT, Turtle for CONSTRUCT/DESCRIBE.")
+@click.option("--endpoint", help="Run against a remote SPARQL endpoint instead of the store.")
+@click.option("--user", help="User name for the endpoint.")
+@click.option("--password", help="Password for the endpoint.")
+@click.option("--max-rows", type=int, default=None, help="Stop after this many rows.")
+@click.pass_obj
+def query_command(obj: dict, sparql: str | None, file: str | None, name: str | None, params: tuple[str, ...],
+                  fmt: str | None, endpoint: str | None, user: str | None, password: str | None,
+                  max_rows: int | None) -> None:
+    """Run a SPARQL query (text, -f FILE.rq, or --name NAME) over the store or an endpoint."""
+    from kg import query as q
+
+    graph = q.open_remote(endpoint, user, password) if endpoint else q.open_graph(obj["store"])
+    result = q.run_text(graph, sparql, file=file, name=name, params=_params(params), max_rows=max_rows)
+    click.echo(q.render(graph, result, fmt), nl=False)
+
+
+@cli.command("queries")
+@click.argument("name", required=False)
+def queries_command(name: str | None) -> None:
+    """List the named queries, or show one (its text) with NAME."""
+    from kg import query as q
+
+    if name:
+        click.echo(q.named_query(name).text, nl=False)
+        return
+    for item in q.named_queries().values():
+        click.echo(f"{item.name}\n    {item.description}")
+        for param in item.params:
+            flag = "optional" if param.optional else "required"
+            click.echo(f"    --param {param.name}=...  ({param.type}, {flag}) {param.doc}")
+
 
 # --- selection: export, viz ----------------------------------------------------------------
+
+def _selection_options(command):
+    """The selection criteria shared by `kg export` and `kg viz` (they combine with AND)."""
+    options = [
+        click.option("-e", "--entity", "entities", multiple=True,
+                     help="An entity by IRI, label or alias, e.g. Kishida, INDOPACOM (repeatable)."),
+        click.option("--hops", type=int, default=2, show_default=True,
+                     help="Steps out from --entity: 1 its events, 2 what they link, 3-4 further."),
+        click.option("--country", "countries", multiple=True, help="Events involving this country."),
+        click.option("--topic", "topics", multiple=True, help="Events on this topic."),
+        click.option("--event-type", "event_types", multiple=True, help="Events of this type."),
+        click.option("--digest", "digests", multiple=True, help="Events of this digest (its volume)."),
+        click.option("--from", "date_from", help="Events dated on or after (YYYY, YYYY-MM, YYYY-MM-DD)."),
+        click.option("--to", "date_to", help="Events dated on or before."),
+        click.option("--query", "sparql", help="A SPARQL SELECT (its IRIs are seeds) or CONSTRUCT, "
+                                               "or a .rq file holding one."),
+        click.option("--no-provenance", is_flag=True, help="Leave out the mention nodes."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _criteria(entities, hops, countries, topics, event_types, digests, date_from, date_to, sparql,
+              no_provenance):
+    from pathlib import Path
+
+    from kg.select import Criteria
+
+    if sparql and sparql.endswith(".rq"):
+        path = Path(sparql)
+        if not path.is_file():
+            raise KGError(f"{sparql}: no such query file")
+        sparql = path.read_text(encoding="utf-8")
+    return Criteria(entities=list(entities), hops=hops, countries=list(countries), topics=list(topics),
+                    event_types=list(event_types), digests=list(digests), date_from=date_from,
+                    date_to=date_to, sparql=sparql, provenance=not no_provenance)
+
+
+@cli.command("export")
+@_selection_options
+@click.option("--format", "fmt", help="turtle, trig, nt, nquads, jsonld, rdfxml, graphml, gexf or csv "
+                                      "(default: from the output suffix, else turtle).")
+@click.option("-o", "--output", type=click.Path(), help="File (or for csv a folder or .zip); default stdout.")
+@click.pass_obj
+def export_command(obj: dict, fmt: str | None, output: str | None, **criteria) -> None:
+    """Export a selection (everything by default) as RDF, GraphML, GEXF or CSV tables."""
+    from kg.export import export, format_for
+    from kg.select import select
+    from kg.store import Store
+
+    chosen = format_for(fmt, output)
+    with Store.open(obj["store"]) as store:
+        selection = select(store, _criteria(**criteria))
+    data = export(selection, chosen, output)
+    if data is not None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        click.echo(f"Wrote {output} ({chosen.name}).", err=True)
+
+
+@cli.command("viz")
+@_selection_options
+@click.option("--view", type=click.Choice(["selection", "cooccurrence", "entity"]), default="selection",
+              show_default=True, help="The selection as it is, who-appears-with-whom, or an entity page.")
+@click.option("--category", type=click.Choice(["person", "country"]), default="person", show_default=True,
+              help="For --view cooccurrence: persons with persons or countries with countries.")
+@click.option("--min-weight", type=int, default=1, show_default=True,
+              help="For --view cooccurrence: leave out pairs sharing fewer events.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="network.html", show_default=True,
+              help="The HTML page to write.")
+@click.pass_obj
+def viz_command(obj: dict, view: str, category: str, min_weight: int, output: str, **criteria) -> None:
+    """Draw a selection as an interactive network page (one HTML file that works offline)."""
+    from kg import render
+    from kg.select import select
+    from kg.store import Store
+
+    chosen = _criteria(**criteria)
+    with Store.open(obj["store"]) as store:
+        if view == "entity":
+            if len(chosen.entities) != 1:
+                raise KGError("--view entity draws one entity: give exactly one --entity")
+            page = render.entity_page(store, chosen.entities[0], hops=chosen.hops)
+        elif view == "cooccurrence":
+            narrowed = chosen.describe() != "everything"
+            page = render.cooccurrence_page(store, category, chosen if narrowed else None, min_weight)
+        elif len(chosen.entities) == 1 and chosen.describe() == f"entity {chosen.entities[0]!r}":
+            page = render.ego_page(store, chosen.entities[0], hops=chosen.hops)
+        else:
+            page = render.selection_page(select(store, chosen))
+    render.write_page(page, output)
+    click.echo(f"Wrote {output}.", err=True)
 
 
 def main() -> None:

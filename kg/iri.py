@@ -42,7 +42,9 @@ def mint(kind: str, *parts: str | int, base_iri: str | None = None) -> URIRef:
     mint("digest", series, volume); mint("event", series, volume, position);
     mint("mention", series, volume, position, begin, end); mint("country", "JP");
     mint("event_type", "CONSULT"); mint("role", title); mint("membership", person_key, title);
-    mint("person" | "organization" | "place" | "topic", key).
+    mint("person" | "organization" | "place" | "topic", key); mint("graph", "summary");
+    mint("cooccurrence", "person" | "country", key_a, key_b) (order-free);
+    mint("monthly_count", iso_country, "YYYY-MM").
     """
     root = base_iri or base()
     if kind in ("digest", "event", "mention"):
@@ -61,6 +63,14 @@ def mint(kind: str, *parts: str | int, base_iri: str | None = None) -> URIRef:
         return URIRef(f"{root}role/{slug(str(parts[0]))}")
     if kind == "membership":
         return URIRef(f"{root}membership/{slug(str(parts[0]))}/{slug(str(parts[1]))}")
+    if kind == "graph":
+        return URIRef(f"{root}graph/{slug(str(parts[0]))}")
+    if kind == "cooccurrence":
+        category = parts[0]
+        key_a, key_b = sorted(str(part) for part in parts[1:])
+        return URIRef(f"{root}cooccurrence/{category}/{slug(key_a)}--{slug(key_b)}")
+    if kind == "monthly_count":
+        return URIRef(f"{root}count/{str(parts[0]).upper()}/{parts[1]}")
     if kind in ("person", "organization", "place", "topic"):
         return URIRef(f"{root}{kind}/{slug(str(parts[0]))}")
     raise ValueError(f"no IRI scheme for {kind!r}")

@@ -1,0 +1,135 @@
+"""Tables of figures beside their baselines, printed as they come and kept in bench/results.md."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import platform
+import re
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results.md"
+
+
+@dataclass
+class Row:
+    """One measurement: what, the figure, what it is compared with, and their ratio."""
+
+    measure: str
+    figure: str
+    baseline: str = ""
+    ratio: str = ""
+    note: str = ""
+
+
+@dataclass
+class Table:
+    """One section's measurements."""
+
+    title: str
+    explanation: str = ""
+    rows: list[Row] = field(default_factory=list)
+
+    def add(self, measure: str, figure: str, baseline: str = "", ratio: str = "", note: str = "") -> Row:
+        row = Row(measure, figure, baseline, ratio, note)
+        self.rows.append(row)
+        print(f"  {measure}: {figure}" + (f"  [{baseline}; {ratio}]" if baseline else "")
+              + (f"  ({note})" if note else ""), flush=True)
+        return row
+
+    def markdown(self) -> str:
+        lines = [f"### {self.title}", ""]
+        if self.explanation:
+            lines += [self.explanation, ""]
+        lines += ["| measurement | figure | baseline / target | ratio | notes |", "|---|---|---|---|---|"]
+        for row in self.rows:
+            cells = (row.measure, row.figure, row.baseline, row.ratio, row.note)
+            lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+        return "\n".join(lines) + "\n"
+
+
+def ratio(figure: float, baseline: float) -> str:
+    """figure ÷ baseline, written so that 0.5x means half the baseline."""
+    if not baseline:
+        return ""
+    value = figure / baseline
+    return f"{value:.2f}x" if value >= 0.01 else f"{value:.4f}x"
+
+
+def seconds(value: float) -> str:
+    return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def median_time(action: Callable[[], object], repeat: int = 3, budget: float = 30.0) -> float:
+    """Median wall time of `action` over `repeat` runs; fewer runs if the first takes > budget/repeat."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+        if sum(times) * (len(times) + 1) / len(times) > budget:
+            break
+    return statistics.median(times)
+
+
+def machine() -> str:
+    """The machine the figures come from."""
+    memory = ""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            kilobytes = int(re.search(r"MemTotal:\s+(\d+)", meminfo.read()).group(1))
+        memory = f", {kilobytes / 1024 / 1024:.0f} GB RAM"
+    except (OSError, AttributeError):
+        pass
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            found = re.search(r"model name\s*:\s*(.+)", cpuinfo.read())
+            cpu = found.group(1).strip() if found else cpu
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} cores ({cpu}){memory}, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}")
+
+
+def versions() -> str:
+    import importlib.metadata as metadata
+
+    found = []
+    for name in ("pyoxigraph", "rdflib", "oxrdflib", "pyvis"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found.append(f"{name} {metadata.version(name)}")
+    return ", ".join(found)
+
+
+def write_results(scale: int, tables: list[Table], elapsed: float) -> Path:
+    """Replace this scale's block in bench/results.md, keeping the other scales' blocks."""
+    begin, end = f"<!-- scale {scale} -->", f"<!-- /scale {scale} -->"
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    block = "\n".join([
+        begin,
+        f"## {scale:,} events",
+        "",
+        f"Run {now} on {machine()}; {versions()}. One run; medians of 3 repetitions where cheap. "
+        f"The whole run took {elapsed / 60:.1f} min. Figures on a shared 2-core machine are noisy: "
+        "read them as orders of magnitude against the baselines.",
+        "",
+        *(table.markdown() for table in tables),
+        end,
+    ])
+    header = ("# Benchmark results\n\nWritten by `make bench` (`python -m bench`); each scale's block is "
+              "replaced by the next run at that scale. Baselines are the figures in "
+              "`/work/shared/notes/measurements.md` (same kind of machine) or the targets of the "
+              "issues; ratio = figure ÷ baseline.\n")
+    text = RESULTS.read_text() if RESULTS.exists() else header
+    blocks = {int(m.group(1)): m.group(0) for m in
+              re.finditer(r"<!-- scale (\d+) -->.*?<!-- /scale \1 -->", text, re.S)}
+    blocks[scale] = block
+    preamble = re.split(r"<!-- scale \d+ -->", text, maxsplit=1)[0].rstrip() + "\n"
+    RESULTS.write_text(preamble + "\n" + "\n\n".join(blocks[key] for key in sorted(blocks)) + "\n")
+    return RESULTS

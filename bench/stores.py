@@ -1,0 +1,161 @@
+"""Store comparison at 10k events: load, reopen and query pyoxigraph against rdflib's stores."""
+
+from __future__ import annotations
+
+import gc
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from bench.context import COMPARISON_EVENTS, Context
+from bench.report import Table, median_time, ratio, seconds
+
+# Figures at 10k events from /work/shared/notes/measurements.md (2 shared cores, medians of 3).
+NOTES_LOAD = {"pyoxigraph bulk_load": 5.4, "rdflib Dataset (memory)": 17.5,
+              "oxrdflib (rdflib on Oxigraph)": 23.4}
+NOTES_QUERY_MS = {  # query -> {store: ms}
+    "Q1": {"pyoxigraph": 343, "rdflib": 4703, "oxrdflib": 364},
+    "Q2": {"pyoxigraph": 4, "rdflib": 39, "oxrdflib": 9},
+    "Q4": {"pyoxigraph": 125, "rdflib": 531, "oxrdflib": 121},
+    "Q6": {"pyoxigraph": 9, "rdflib": 1417, "oxrdflib": 9},
+}
+
+_PREFIXES = """PREFIX sem: <http://semanticweb.cs.vu.nl/2009/11/sem/>
+PREFIX ak: <https://alliance-kg.org/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+"""
+
+# The notes' query set, written against our graph; {person} is the busiest person's IRI.
+QUERIES = {
+    "Q1": ("events per country per month", """
+SELECT ?code ?month (COUNT(DISTINCT ?event) AS ?events) WHERE {
+  ?event ak:involvesCountry ?country ; sem:hasTimeStamp ?date .
+  ?country skos:notation ?code .
+  BIND(SUBSTR(STR(?date), 1, 7) AS ?month)
+} GROUP BY ?code ?month"""),
+    "Q2": ("events of one person with dates and places", """
+SELECT ?event ?date ?place WHERE {
+  ?event sem:hasActor <{person}> .
+  OPTIONAL { ?event sem:hasTimeStamp ?date }
+  OPTIONAL { ?event sem:hasPlace ?place }
+}"""),
+    "Q4": ("case-insensitive CONTAINS over descriptions", """
+SELECT ?event WHERE {
+  ?event dcterms:description ?text .
+  FILTER(CONTAINS(LCASE(?text), "semiconductors"))
+}"""),
+    "Q6": ("events between two dates, ORDER BY date LIMIT 50", """
+SELECT ?event ?date WHERE {
+  ?event sem:hasTimeStamp ?date .
+  FILTER(?date >= "2020-01-01"^^xsd:date && ?date < "2020-07-01"^^xsd:date)
+} ORDER BY ?date LIMIT 50"""),
+}
+
+
+def busiest_person(store) -> str:
+    """The IRI of the person who is an actor in the most events (a pyoxigraph store)."""
+    rows = store.query("""
+        SELECT ?person (COUNT(?event) AS ?events) WHERE {
+          ?event <http://semanticweb.cs.vu.nl/2009/11/sem/hasActor> ?person .
+          ?person a <http://xmlns.com/foaf/0.1/Person> .
+        } GROUP BY ?person ORDER BY DESC(?events) LIMIT 1""", use_default_graph_as_union=True)
+    return next(iter(rows))["person"].value
+
+
+def _count(result) -> int:
+    return sum(1 for _ in result)
+
+
+def run(context: Context) -> list[Table]:
+    import pyoxigraph as ox
+    from rdflib import Dataset
+
+    graph = context.graph(COMPARISON_EVENTS)
+    table = Table(
+        f"Store comparison at {COMPARISON_EVENTS:,} events ({graph.quads:,} quads)",
+        "Baselines: the same measurement in `/work/shared/notes/measurements.md` (its graph had ~84 "
+        f"quads per event, ours {graph.quads / graph.events:.0f}). Queries: Q1 events per country per "
+        "month, Q2 events of the busiest person with dates and places, Q4 case-insensitive CONTAINS "
+        "over descriptions, Q6 events in a half-year ORDER BY date LIMIT 50 (medians of 3).")
+    workdir = Path(tempfile.mkdtemp(prefix="kg-bench-stores-"))
+    try:
+        # pyoxigraph: bulk load, reopen, queries over the union of the named graphs.
+        folder = workdir / "oxigraph"
+        started = time.perf_counter()
+        store = ox.Store(str(folder))
+        store.bulk_load(path=str(graph.path), format=ox.RdfFormat.N_QUADS)
+        store.flush()
+        load = time.perf_counter() - started
+        base = NOTES_LOAD["pyoxigraph bulk_load"]
+        table.add("load: pyoxigraph bulk_load", seconds(load), f"notes {base} s", ratio(load, base),
+                  f"{graph.quads / load:,.0f} quads/s")
+        del store
+        gc.collect()
+        started = time.perf_counter()
+        store = ox.Store(str(folder))
+        bool(store.query("ASK { ?s ?p ?o }"))
+        reopen = time.perf_counter() - started
+        table.add("reopen: pyoxigraph (open + first query)", seconds(reopen), "notes 0.02-0.06 s (100k)",
+                  ratio(reopen, 0.06))
+        person = busiest_person(store)
+        queries = {name: _PREFIXES + text.replace("{person}", person) for name, (_, text) in QUERIES.items()}
+        ox_times = {}
+        for name, sparql in queries.items():
+            ox_times[name] = median_time(lambda sparql=sparql, store=store: _count(
+                store.query(sparql, use_default_graph_as_union=True)))
+        del store
+
+        # rdflib's in-memory Dataset: load (= what reopening costs, the data is parsed again).
+        gc.collect()
+        started = time.perf_counter()
+        dataset = Dataset(default_union=True)
+        dataset.parse(str(graph.path), format="nquads")
+        rdflib_load = time.perf_counter() - started
+        base = NOTES_LOAD["rdflib Dataset (memory)"]
+        table.add("load: rdflib Dataset in memory", seconds(rdflib_load), f"notes {base} s",
+                  ratio(rdflib_load, base), f"{rdflib_load / load:.1f}x pyoxigraph; reopening parses again")
+        rdflib_times = {}
+        for name, sparql in queries.items():
+            rdflib_times[name] = median_time(
+                lambda sparql=sparql, dataset=dataset: _count(dataset.query(sparql)), budget=60)
+        del dataset
+        gc.collect()
+
+        # oxrdflib: rdflib's API on an Oxigraph store.
+        oxrdflib_load = None
+        try:
+            import oxrdflib  # noqa: F401  (registers the "Oxigraph" store plugin)
+        except ImportError:
+            table.add("load: oxrdflib", "not installed")
+        else:
+            started = time.perf_counter()
+            ox_dataset = Dataset(store="Oxigraph", default_union=True)
+            ox_dataset.parse(str(graph.path), format="ox-nquads")
+            oxrdflib_load = time.perf_counter() - started
+            base = NOTES_LOAD["oxrdflib (rdflib on Oxigraph)"]
+            table.add("load: oxrdflib (ox-nquads parser, in-memory Oxigraph)", seconds(oxrdflib_load),
+                      f"notes {base} s", ratio(oxrdflib_load, base))
+            oxrdflib_times = {}
+            for name, sparql in queries.items():
+                oxrdflib_times[name] = median_time(
+                    lambda sparql=sparql, ox_dataset=ox_dataset: _count(ox_dataset.query(sparql)))
+            del ox_dataset
+
+        for name in queries:
+            notes = NOTES_QUERY_MS[name]
+            figure = ox_times[name]
+            table.add(f"{name} pyoxigraph", seconds(figure), f"notes {notes['pyoxigraph']} ms",
+                      ratio(figure * 1000, notes["pyoxigraph"]),
+                      f"rdflib {rdflib_times[name] / figure:.0f}x slower")
+            table.add(f"{name} rdflib memory", seconds(rdflib_times[name]), f"notes {notes['rdflib']} ms",
+                      ratio(rdflib_times[name] * 1000, notes["rdflib"]))
+            if oxrdflib_load is not None:
+                table.add(f"{name} oxrdflib", seconds(oxrdflib_times[name]), f"notes {notes['oxrdflib']} ms",
+                          ratio(oxrdflib_times[name] * 1000, notes["oxrdflib"]))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return [table]

@@ -1,0 +1,755 @@
+"""Extraction: a read `Digest` -> `Extraction`, one `Event` per detail bullet, each naming its
+persons, organizations, countries, places, dates, topics and event type with exact spans.
+
+One bullet is handled in a few passes over its text:
+1. the vocabulary automaton finds every known form (persons, organizations, places, countries,
+   person titles, blocking phrases) and the organization/place patterns propose unknown ones;
+2. candidates are resolved longest first into non-overlapping spans; country words and
+   leading organizations nested inside a chosen organization or place still count
+   ("Japanese Ground Self-Defense Force" gives JP, "MOFA International Cooperation Bureau"
+   gives MOFA beside the bureau);
+3. persons come from the vocabulary and from patterns around titles ("Defense Minister
+   Hamada", "national security advisors Sullivan, Akiba, and Kim", "Keiichi Ono, Director
+   General of ..."), given names ("William Hagerty", "Okano Masataka") and Korean names;
+   namesakes are told apart by the title in the bullet and the roles' dates;
+4. unknown places after prepositions ("in Greensboro") fill in what nothing else claimed;
+5. countries are collected from their words and from every person, organization and place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kg import vocab as vocabulary
+from kg.dates import find_dates
+from kg.model import Bullet, Digest, Entity, Event, Extraction, Span
+from kg.vocab import Hit, Term, Vocabulary
+
+# Kinds that win a tie between candidates covering the same words (lower wins).
+_PRIORITY = {"blocker": 0, "organization": 1, "place": 2, "person": 3, "country": 4, "title": 5}
+
+_TOKEN = re.compile(r"[^\W_](?:[\w’'.&]*[^\W_])?\.?|\S", re.UNICODE)
+_ABBREVIATION = re.compile(r"^(?:[A-Z]\.|(?:[A-Za-z]\.){2,}|[A-Z][a-z]{0,4}\.)$")
+_ACRONYM = re.compile(r"^[A-Z][A-Za-z&\-]*[A-Z]$|^[A-Z]{2,}\d*$")
+_ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$")
+_HYPHENATED_GIVEN = re.compile(r"^[A-Z][a-z]+-[a-z]+$")
+_ROLE_CONNECTORS = frozenset({"of", "for", "to", "the", "and", "on"})
+
+
+@dataclass(frozen=True)
+class Token:
+    begin: int
+    end: int
+    text: str
+
+    @property
+    def capitalized(self) -> bool:
+        return self.text[:1].isupper()
+
+
+@dataclass
+class Candidate:
+    begin: int
+    end: int
+    kind: str
+    keys: tuple[str, ...] = ()
+    from_vocabulary: bool = True
+    name: str | None = None  # for pattern finds: the name as written
+    nested: list[Candidate] = field(default_factory=list)
+
+
+@dataclass
+class PersonMention:
+    begin: int
+    end: int
+    keys: tuple[str, ...]  # vocabulary namesakes; empty when found by a pattern
+    title: str | None = None  # the title as written in the bullet
+    title_key: str | None = None
+    title_begin: int | None = None
+    country_hint: str | None = None
+
+
+def extract(digest: Digest) -> Extraction:
+    """Every detail bullet of `digest` as an `Event`."""
+    return Extraction(digest, [extract_event(bullet, digest.published) for bullet in digest.bullets])
+
+
+def extract_event(bullet: Bullet, published: str) -> Event:
+    """The persons, organizations, countries, places, dates, topics and event type of one bullet;
+    `published` (ISO, as precise as known) dates the roles that tell namesakes apart."""
+    found = _Bullet(bullet.text, published, vocabulary.load())
+    topics, event_type = found.concepts()
+    return Event(
+        position=bullet.position,
+        headline=bullet.headline,
+        text=bullet.text,
+        persons=found.persons,
+        organizations=found.organizations,
+        countries=found.countries,
+        places=found.places,
+        dates=find_dates(bullet.text, published),
+        topics=topics,
+        event_type=event_type,
+    )
+
+
+class _Bullet:
+    """The work on one bullet's text."""
+
+    def __init__(self, text: str, published: str, vocab: Vocabulary) -> None:
+        self.text = text
+        self.published = published
+        self.vocab = vocab
+        self.tokens = _tokens(text)
+        self.starts = {t.begin: i for i, t in enumerate(self.tokens)}
+        self.hits = vocab.find(text)
+        self.chosen = _resolve(self._candidates())
+        self.claimed: dict[int, Candidate] = {}  # token index -> the chosen span covering it
+        for candidate in self.chosen:
+            for i in self._token_range(candidate.begin, candidate.end):
+                self.claimed[i] = candidate
+        self.persons = self._persons()
+        self.places = self._places()
+        self.organizations = self._organizations()
+        self.countries = self._countries()
+
+    # -- tokens ---------------------------------------------------------------------------
+
+    def _token_range(self, begin: int, end: int) -> range:
+        first = next((i for i, t in enumerate(self.tokens) if t.end > begin), len(self.tokens))
+        last = first
+        while last < len(self.tokens) and self.tokens[last].begin < end:
+            last += 1
+        return range(first, last)
+
+    def _span(self, begin: int, end: int) -> Span:
+        return Span(begin, end, self.text[begin:end])
+
+    def _index_at(self, begin: int) -> int | None:
+        return self.starts.get(begin)
+
+    def _is_name_word(self, i: int) -> bool:
+        """Could token i be part of a person's name found by pattern?"""
+        if i >= len(self.tokens) or i in self.claimed:
+            return False
+        word = self.tokens[i].text
+        return (word[:1].isupper() and word not in self.vocab.stopwords and not _ACRONYM.match(word)
+                and not word.isupper() and word not in self.vocab.not_places)
+
+    def _adjacent(self, i: int, j: int) -> bool:
+        """Tokens i and j (i < j) separated only by white space."""
+        return self.text[self.tokens[i].end:self.tokens[j].begin].strip() == ""
+
+    # -- candidates -----------------------------------------------------------------------
+
+    def _candidates(self) -> list[Candidate]:
+        candidates = [Candidate(h.begin, h.end, h.kind, h.keys) for h in self.hits
+                      if h.kind != "country" or self._country_form_counts(h)]
+        candidates += self._organization_patterns()
+        candidates += self._place_patterns()
+        return candidates
+
+    def _country_form_counts(self, hit: Hit) -> bool:
+        """Ambiguous forms ("Chad", "Jordan") count only with no capitalized word beside them."""
+        form = self.text[hit.begin:hit.end]
+        if form not in self.vocab.ambiguous_country_forms:
+            return True
+        before = self.text[:hit.begin].rstrip().split(" ")[-1:]
+        after = self.text[hit.end:].lstrip().split(" ")[:1]
+        return not any(w[:1].isupper() for w in before + after if w)
+
+    def _organization_patterns(self) -> list[Candidate]:
+        vocab, tokens = self.vocab, self.tokens
+        person_or_title = set()
+        for hit in self.hits:
+            if hit.kind in ("person", "title"):
+                person_or_title.update(self._token_range(hit.begin, hit.end))
+        found = []
+        for i, token in enumerate(tokens):
+            if token.text not in vocab.org_heads or i in person_or_title:
+                continue
+            start = self._walk_back(i, person_or_title)
+            end = self._walk_forward(i, person_or_title)
+            if end == i and start == i:
+                continue  # a head word alone ("Congress", "Cabinet") is no name
+            if tokens[end].text in vocab.org_not_heads:
+                continue
+            found.append(self._pattern("organization", start, end))
+        # "Science Council of Japan (SCJ)", "Luzon Economic Corridor (LEC)": a capitalized
+        # name followed by an acronym of its initials.
+        for i in range(2, len(tokens) - 1):
+            if tokens[i - 1].text != "(" or tokens[i + 1].text != ")" or not _ACRONYM.match(tokens[i].text):
+                continue
+            end = i - 2
+            start = end
+            while start - 1 >= 0 and (tokens[start - 1].capitalized or tokens[start - 1].text in vocab.org_connectors) \
+                    and self._adjacent(start - 1, start) and start - 1 not in person_or_title:
+                start -= 1
+            while start < end and (tokens[start].text in vocab.org_connectors or tokens[start].text in vocab.org_not_starts):
+                start += 1
+            if not tokens[start].capitalized or tokens[end].text in vocab.org_not_heads:
+                continue
+            words = [tokens[k].text for k in range(start, end + 1)]
+            if _initials_match(tokens[i].text, words):
+                found.append(self._pattern("organization", start, end, acronym=i))
+        return found
+
+    def _walk_back(self, i: int, stop: set[int]) -> int:
+        vocab, tokens = self.vocab, self.tokens
+        start = i
+        k = i - 1
+        while k >= 0 and self._adjacent(k, k + 1) and k not in stop:
+            word = tokens[k].text
+            if (word[:1].isupper() or _ORDINAL.match(word)) and word not in vocab.org_not_starts:
+                start = k
+            elif word in ("of", "for", "on", "&") and k > 0 and tokens[k - 1].capitalized:
+                pass
+            elif word == "the" and k > 0 and tokens[k - 1].text in ("of", "on", "for"):
+                pass
+            elif word == "and" and k > 0 and tokens[k - 1].text in vocab.stopwords:
+                pass
+            else:
+                break
+            k -= 1
+        return start
+
+    def _walk_forward(self, i: int, stop: set[int]) -> int:
+        """Extend an organization past its head over "of/for/on ..." ("Council of Japan")."""
+        tokens = self.tokens
+        end = i
+        k = i + 1
+        seen_connector = False
+        while k < len(tokens) and self._adjacent(k - 1, k) and k not in stop:
+            word = tokens[k].text
+            if word in ("of", "for", "on") and not seen_connector:
+                seen_connector = True
+            elif word == "the" and seen_connector:
+                pass
+            elif word in ("and", "&", ",") and seen_connector and k + 1 < len(tokens) and tokens[k + 1].capitalized:
+                pass
+            elif word[:1].isupper() and seen_connector and word not in self.vocab.org_not_starts:
+                end = k
+            else:
+                break
+            k += 1
+        return end
+
+    def _place_patterns(self) -> list[Candidate]:
+        vocab, tokens = self.vocab, self.tokens
+        found = []
+        for i, token in enumerate(tokens):
+            for prefix in vocab.place_prefixes:
+                words = prefix.split()
+                if [t.text for t in tokens[i:i + len(words)]] != words:
+                    continue
+                k = i + len(words)
+                end = None
+                while k < len(tokens) and k - i - len(words) < 3 and self._adjacent(k - 1, k) \
+                        and tokens[k].capitalized and tokens[k].text not in vocab.not_places:
+                    end = k
+                    k += 1
+                if end is not None:
+                    found.append(self._pattern("place", i, end))
+            suffix_len = next((n for n in (3, 2, 1) if " ".join(t.text for t in tokens[i:i + n]) in vocab.place_suffixes), 0)
+            if suffix_len and i > 0:
+                start = None
+                k = i - 1
+                while k >= 0 and i - k <= 3 and self._adjacent(k, k + 1) and tokens[k].capitalized \
+                        and tokens[k].text not in vocab.org_not_starts and tokens[k].text not in vocab.not_places:
+                    start = k
+                    k -= 1
+                if start is not None:
+                    found.append(self._pattern("place", start, i + suffix_len - 1))
+        return found
+
+    def _pattern(self, kind: str, start: int, end: int, acronym: int | None = None) -> Candidate:
+        begin, stop = self.tokens[start].begin, self.tokens[end].end
+        candidate = Candidate(begin, stop, kind, (), False, self.text[begin:stop])
+        if acronym is not None:
+            candidate.keys = (self.tokens[acronym].text,)  # the alias the bullet defines
+        return candidate
+
+    # -- persons --------------------------------------------------------------------------
+
+    def _persons(self) -> list[Entity]:
+        mentions = self._person_mentions()
+        return self._merge_persons(mentions)
+
+    def _person_mentions(self) -> list[PersonMention]:
+        tokens = self.tokens
+        mentions: dict[int, PersonMention] = {}
+        for c in self.chosen:
+            if c.kind == "person":
+                mentions[c.begin] = PersonMention(c.begin, c.end, c.keys)
+        titles = [c for c in self.chosen if c.kind == "title"]
+        for title in titles:
+            first = self._index_at(title.begin)
+            last = self._token_range(title.begin, title.end)[-1]
+            written = self.text[title.begin:title.end]
+            plural = written.endswith("s") and not title.keys[0].endswith("s")
+            names = self._names_after(last + 1, plural)
+            if not names and first is not None:
+                names = self._name_before(first)
+            role, role_begin = self._role(title, first)
+            for begin, end in names:
+                mention = mentions.get(begin) or PersonMention(begin, end, ())
+                if mention.title is None:
+                    mention.title = role if not plural else _singular(role)
+                    mention.title_key = title.keys[0]
+                    mention.title_begin = role_begin
+                    mention.country_hint = self._country_before(role_begin)
+                mentions.setdefault(begin, mention)
+        # Given names: "William Hagerty", "Taketoyo Toguchi"; surname first: "Okano Masataka".
+        vocab = self.vocab
+        for i, token in enumerate(tokens):
+            if i in self.claimed or any(m.begin <= token.begin < m.end for m in mentions.values()):
+                continue
+            end = None
+            if token.text in vocab.given_names or token.text in vocab.japanese_given_names:
+                end = self._name_end(i + 1, minimum=1)
+            elif token.text in vocab.korean_surnames:
+                nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+                if nxt and self._adjacent(i, i + 1) and _HYPHENATED_GIVEN.match(nxt.text):
+                    end = i + 1
+                else:
+                    end = self._name_end(i + 1, minimum=2)
+            elif self._is_name_word(i) and i + 1 < len(tokens) and self._adjacent(i, i + 1) \
+                    and tokens[i + 1].text in vocab.japanese_given_names and i + 1 not in self.claimed \
+                    and not (i + 2 < len(tokens) and self._is_name_word(i + 2) and self._adjacent(i + 1, i + 2)):
+                end = i + 1
+            if end is not None:
+                begin = token.begin
+                mentions[begin] = PersonMention(begin, tokens[end].end, (), country_hint=self._country_before(begin))
+        return sorted(mentions.values(), key=lambda m: m.begin)
+
+    def _name_end(self, i: int, minimum: int) -> int | None:
+        """Last token of the name words from i on (at least `minimum` of them), else None."""
+        tokens = self.tokens
+        end = None
+        count = 0
+        while i < len(tokens) and count < 3 and self._adjacent(i - 1, i):
+            word = tokens[i].text
+            if self._is_name_word(i) or (_ABBREVIATION.match(word) and len(word) == 2) \
+                    or (word in self.vocab.name_suffixes and end is not None):
+                end = i
+                count += 1
+                i += 1
+            else:
+                break
+        return end if count >= minimum else None
+
+    def _names_after(self, i: int, plural: bool) -> list[tuple[int, int]]:
+        """Names right after a title; a plural title may be followed by a list of them."""
+        tokens = self.tokens
+        names: list[tuple[int, int]] = []
+        skipped = 0
+        comma = False
+        while i < len(tokens):
+            token = tokens[i]
+            person = self.claimed.get(i)
+            if person is not None and person.kind == "person" and person.begin == token.begin:
+                names.append((person.begin, person.end))
+                i = self._token_range(person.begin, person.end)[-1] + 1
+            elif self._is_name_word(i):
+                end = self._name_end(i, minimum=1)
+                if comma and end == i and not names:
+                    break  # "its president, Takaaki Kajita" needs a full name after a comma
+                given = next((k for k in range(i, end + 1) if tokens[k].text in self.vocab.given_names), i)
+                names.append((tokens[given].begin, tokens[end].end))
+                i = end + 1
+            elif not names and token.text == "," and not comma and skipped == 0:
+                comma = True
+                i += 1
+                continue
+            elif not names and skipped < 8 and (token.text in _ROLE_CONNECTORS
+                                                or (token.capitalized and token.text in self.vocab.stopwords)
+                                                or (i in self.claimed and self.claimed[i].kind in ("organization", "country", "place"))):
+                skipped += 1  # "Under Secretary for Trade and ... Affairs Alexis Taylor"
+                i += 1
+                continue
+            else:
+                break
+            if not plural:
+                break
+            # a list: "Sullivan, Akiba, and Kim"; "Ichikawa (MOFA) and Masuda (Defense Ministry)"
+            j = i
+            if j < len(tokens) and tokens[j].text == "(":
+                while j < len(tokens) and tokens[j].text != ")":
+                    j += 1
+                j += 1
+            while j < len(tokens) and tokens[j].text in (",", "and", "or"):
+                j += 1
+            if j == i or j >= len(tokens):
+                break
+            i = j
+        return names
+
+    def _name_before(self, first: int) -> list[tuple[int, int]]:
+        """An appositive: "Keitaro Ohno, the Cabinet Office State Minister"."""
+        tokens = self.tokens
+        k = first - 1
+        while k >= 0 and (tokens[k].text in ("the", "a", "its", "their")
+                          or (k in self.claimed and self.claimed[k].kind in ("organization", "country"))
+                          or (tokens[k].capitalized and tokens[k].text in self.vocab.stopwords)):
+            k -= 1
+        if k < 1 or tokens[k].text != ",":
+            return []
+        end = k - 1
+        start = end
+        person = self.claimed.get(end)
+        if person is not None and person.kind == "person":
+            return [(person.begin, person.end)]
+        while start - 1 >= 0 and self._is_name_word(start - 1) and self._adjacent(start - 1, start):
+            start -= 1
+        if not self._is_name_word(end) or end - start < 1 or end - start > 3:
+            return []
+        return [(tokens[start].begin, tokens[end].end)]
+
+    def _role(self, title: Candidate, first: int | None) -> tuple[str, int]:
+        """The title as the bullet gives it, with named organizations or places in front of it
+        ("METI Minister", "US Army Pacific Commander", "Okinawa Governor")."""
+        begin = title.begin
+        k = (first if first is not None else 0) - 1
+        while k >= 0 and k in self.claimed and self._adjacent(k, k + 1 if k + 1 < len(self.tokens) else k):
+            holder = self.claimed[k]
+            if holder.kind not in ("organization", "place") and not (
+                    holder.kind == "country" and self.text[holder.begin:holder.end] not in self.vocab.country_adjectives):
+                break
+            begin = holder.begin
+            k = self._token_range(holder.begin, holder.end)[0] - 1
+        return self.text[begin:title.end], begin
+
+    def _country_before(self, begin: int) -> str | None:
+        """The state named by an adjective right before a title or name ("Japanese Vice ...")."""
+        i = self._index_at(begin)
+        if i is None or i == 0:
+            return None
+        holder = self.claimed.get(i - 1)
+        if holder is not None and holder.kind == "country" and self._adjacent(i - 1, i):
+            return holder.keys[0]
+        return None
+
+    def _merge_persons(self, mentions: list[PersonMention]) -> list[Entity]:
+        persons: list[Entity] = []
+        by_key: dict[str, Entity] = {}
+        for mention in sorted(mentions, key=lambda m: -(m.end - m.begin)):
+            surface = self.text[mention.begin:mention.end]
+            span = self._span(mention.begin, mention.end)
+            term = self._choose_person(mention) if mention.keys else None
+            if term is None:
+                # a surname-only mention of someone named in full elsewhere in the bullet
+                owner = next((p for p in persons if _same_person(surface, p, mention.title)), None)
+                if owner is not None:
+                    owner.spans.append(span)
+                    _fill_role(owner, mention, self)
+                    continue
+                if not mention.keys:
+                    entity = Entity("person", _slug(surface), surface, [span], mention=surface)
+                    _fill_role(entity, mention, self)
+                    entity.country = entity.country or self._person_country(mention, surface)
+                    persons.append(entity)
+                    continue
+            if term is None:
+                continue
+            if term.key in by_key:
+                entity = by_key[term.key]
+                entity.spans.append(span)
+                if len(surface) > len(entity.mention or ""):
+                    entity.mention = surface
+                _fill_role(entity, mention, self)
+                continue
+            entity = Entity("person", term.key, term.name, [span], list(term.aliases), None,
+                            term.country or self._person_country(mention, surface), term.wikidata, surface)
+            _fill_role(entity, mention, self)
+            by_key[term.key] = entity
+            persons.append(entity)
+        for entity in persons:
+            entity.spans.sort(key=lambda s: s.begin)
+        persons.sort(key=lambda p: p.spans[0].begin)
+        return persons
+
+    def _choose_person(self, mention: PersonMention) -> Term | None:
+        """The namesake the bullet means: the one whose role matches the title the bullet
+        gives and was held at publication; else one active then; else, for a bare surname,
+        whoever the bullet already names in full."""
+        surface = self.text[mention.begin:mention.end]
+        terms = [self.vocab.term("person", key) for key in mention.keys]
+        if len(terms) == 1 and (mention.title is None or " " in surface):
+            return terms[0]
+        full_names = {c.keys for c in self.chosen if c.kind == "person" and c.begin != mention.begin
+                      and surface in self.text[c.begin:c.end].split()}
+        if mention.title is None and full_names:
+            return None  # merged with the fuller mention
+        best, best_score = None, -1
+        for term in terms:
+            score = 0
+            for role in term.roles:
+                active = _active(role.start, role.end, self.published)
+                matches = mention.title_key is not None and _titles_match(role.title, mention.title_key, mention.title or "")
+                score = max(score, (4 if matches else 0) + (2 if active else 0))
+            if mention.country_hint and term.country == mention.country_hint:
+                score += 1
+            if score > best_score:
+                best, best_score = term, score
+        if best_score == 0 and mention.title is not None and " " not in surface and len(terms) > 1:
+            return best
+        return best
+
+    def _person_country(self, mention: PersonMention, surface: str) -> str | None:
+        if mention.country_hint:
+            return mention.country_hint
+        if mention.title_begin is not None:
+            for i in self._token_range(mention.title_begin, mention.begin):
+                holder = self.claimed.get(i)
+                if holder is not None and holder.kind in ("organization", "place"):
+                    term = self.vocab.term(holder.kind, holder.keys[0]) if holder.keys and holder.from_vocabulary else None
+                    if term is not None and term.country:
+                        return term.country
+        if mention.title_key:
+            title = self.vocab.titles.get(mention.title_key)
+            if title is not None and title.country:
+                return title.country
+        if any(word in self.vocab.japanese_given_names for word in surface.split()):
+            return "JP"
+        return None
+
+    # -- places, organizations, countries -------------------------------------------------
+
+    def _places(self) -> list[Entity]:
+        places: dict[str, Entity] = {}
+        person_words = {i for p in self.persons for s in p.spans for i in self._token_range(s.begin, s.end)}
+        for c in self.chosen:
+            if c.kind == "place":
+                self._add_named(places, c, "place")
+        # a capitalized name after "in", "at", "near"... that nothing else claims
+        tokens = self.tokens
+        for i, token in enumerate(tokens[:-1]):
+            if token.text not in self.vocab.place_prepositions:
+                continue
+            k = i + 1
+            while k < len(tokens):
+                end = k - 1
+                while end + 1 < len(tokens) and end + 1 - k < 3 and self._is_place_word(end + 1, person_words) \
+                        and self._adjacent(end, end + 1):
+                    end += 1
+                if end < k:
+                    break
+                after = tokens[end + 1].text if end + 1 < len(tokens) else "."
+                if after[:1].isupper() or after in ("(",) or tokens[end].text in self.vocab.org_heads:
+                    break
+                candidate = self._pattern("place", k, end)
+                self._add_named(places, candidate, "place")
+                if after in ("and", ",") and end + 2 < len(tokens):
+                    k = end + 2
+                    continue
+                break
+        return list(places.values())
+
+    def _is_place_word(self, i: int, person_words: set[int]) -> bool:
+        word = self.tokens[i].text
+        return (i not in self.claimed and i not in person_words and word[:1].isupper() and not word.isupper()
+                and word not in self.vocab.not_places and word not in self.vocab.stopwords
+                and word not in self.vocab.org_not_starts)
+
+    def _organizations(self) -> list[Entity]:
+        organizations: dict[str, Entity] = {}
+        for c in self.chosen:
+            if c.kind == "organization":
+                self._add_named(organizations, c, "organization")
+            if c.kind in ("organization", "place"):
+                for inner in c.nested:
+                    if inner.kind == "organization" and inner.begin == c.begin and inner.keys != c.keys:
+                        self._add_named(organizations, inner, "organization")
+        # an acronym an unknown organization defined, used again later in the bullet
+        for entity in organizations.values():
+            for alias in entity.aliases if entity.key.startswith("new-") else ():
+                for match in re.finditer(rf"(?<![\w]){re.escape(alias)}(?![\w])", self.text):
+                    if all(s.begin != match.start() for s in entity.spans):
+                        entity.spans.append(self._span(match.start(), match.end()))
+        return list(organizations.values())
+
+    def _add_named(self, table: dict[str, Entity], c: Candidate, kind: str) -> None:
+        span = self._span(c.begin, c.end)
+        if c.from_vocabulary:
+            term = self.vocab.term(kind, c.keys[0])
+            key, name, aliases, country, wikidata = term.key, term.name, list(term.aliases), term.country, term.wikidata
+        else:
+            name = c.name.removeprefix("the ").removeprefix("The ")
+            key = "new-" + _slug(name)
+            aliases = [c.keys[0]] if c.keys else []
+            country, wikidata = None, None
+            known = next((e for e in table.values() if _normal(name) in {_normal(a) for a in [e.name, *e.aliases]}), None)
+            if known is not None:
+                key = known.key
+        if key in table:
+            entity = table[key]
+            entity.spans.append(span)
+            for alias in aliases:
+                if alias not in entity.aliases:
+                    entity.aliases.append(alias)
+            return
+        table[key] = Entity(kind, key, name, [span], aliases, None, country, wikidata)
+
+    def _countries(self) -> list[Entity]:
+        spans: dict[str, list[Span]] = {}
+
+        def add(code: str | None, begin: int, end: int) -> None:
+            if code:
+                spans.setdefault(code, []).append(self._span(begin, end))
+
+        for c in self.chosen:
+            if c.kind == "country":
+                add(c.keys[0], c.begin, c.end)
+            for inner in c.nested if c.kind in ("organization", "place") else ():
+                if inner.kind == "country":
+                    add(inner.keys[0], inner.begin, inner.end)
+        for entity in [*self.persons, *self.organizations, *self.places]:
+            for span in entity.spans:
+                add(entity.country, span.begin, span.end)
+        countries = []
+        for code in sorted(spans):
+            term = self.vocab.term("country", code)
+            unique = sorted(set(spans[code]), key=lambda s: (s.begin, s.end))
+            countries.append(Entity("country", code, term.name if term else code, unique,
+                                    list(term.aliases) if term else []))
+        return countries
+
+    # -- topics and event type ------------------------------------------------------------
+
+    def concepts(self) -> tuple[list[Entity], Entity | None]:
+        first_sentence_end = _first_sentence_end(self.text)
+        topics: dict[str, Entity] = {}
+        scores: dict[str, int] = {}
+        labels = {c.key: c for c in self.vocab.topics}
+        types = {c.key: c for c in self.vocab.event_types}
+        for begin, end, scheme, key in self.vocab.triggers(self.text):
+            span = self._span(begin, end)
+            if scheme == "topic":
+                entity = topics.get(key)
+                if entity is None:
+                    entity = topics[key] = Entity("topic", key, labels[key].label, [])
+                entity.spans.append(span)
+            else:
+                scores[key] = scores.get(key, 0) + (2 if begin < first_sentence_end else 1)
+        event_type = None
+        if scores:
+            order = list(types)
+            best = max(scores, key=lambda k: (scores[k], -order.index(k)))
+            concept = types[best]
+            spans = [self._span(b, e) for b, e, s, k in self.vocab.triggers(self.text) if s == "event_type" and k == best]
+            event_type = Entity("event_type", concept.key, concept.label, spans[:1])
+        return list(topics.values()), event_type
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+
+def _tokens(text: str) -> list[Token]:
+    tokens = []
+    for match in _TOKEN.finditer(text):
+        begin, end, word = match.start(), match.end(), match.group()
+        for part_begin, part_end in _split_token(word, begin):
+            tokens.append(Token(part_begin, part_end, text[part_begin:part_end]))
+    return tokens
+
+
+def _split_token(word: str, begin: int) -> list[tuple[int, int]]:
+    """Split a possessive ("Japan’s" -> "Japan", "’s") and a sentence-final period."""
+    parts = []
+    if len(word) > 1 and word.endswith(".") and not _ABBREVIATION.match(word):
+        parts.append((begin + len(word) - 1, begin + len(word)))
+        word = word[:-1]
+    for mark in ("’s", "'s"):
+        if len(word) > 2 and word.endswith(mark):
+            parts.insert(0, (begin + len(word) - 2, begin + len(word)))
+            word = word[:-2]
+            break
+    return [(begin, begin + len(word)), *parts]
+
+
+def _resolve(candidates: list[Candidate]) -> list[Candidate]:
+    """Longest candidates first, no two overlapping; shorter ones inside a chosen one are kept
+    as its `nested` (country words and leading organizations still count)."""
+    ordered = sorted(candidates, key=lambda c: (-(c.end - c.begin), not c.from_vocabulary,
+                                                _PRIORITY[c.kind], c.begin))
+    chosen: list[Candidate] = []
+    occupied: list[tuple[int, int, Candidate]] = []
+    for candidate in ordered:
+        holder = next((c for b, e, c in occupied if b < candidate.end and candidate.begin < e), None)
+        if holder is None:
+            chosen.append(candidate)
+            occupied.append((candidate.begin, candidate.end, candidate))
+        elif holder.begin <= candidate.begin and candidate.end <= holder.end:
+            holder.nested.append(candidate)
+    return [c for c in sorted(chosen, key=lambda c: c.begin) if c.kind != "blocker"]
+
+
+def _initials_match(acronym: str, words: list[str]) -> bool:
+    """Do the capitals of `acronym` follow the initials of `words` in order ("SCJ" for
+    "Science Council of Japan", "ISC" for "Innovative Space Carrier Inc.")?"""
+    letters = [c for c in acronym if c.isupper()]
+    initials = [w[0].upper() for w in words if w[:1].isalpha()]
+    k = 0
+    for letter in letters:
+        while k < len(initials) and initials[k] != letter:
+            k += 1
+        if k == len(initials):
+            return False
+        k += 1
+    return len(letters) >= 2 and initials[:1] == letters[:1]
+
+
+def _active(start: str | None, end: str | None, published: str) -> bool:
+    """Was a role held at some time within the publication date (as precise as it is)?"""
+    first = published + "-01-01"[len(published) - 4:] if len(published) < 10 else published
+    last = published + "-12-31"[len(published) - 4:] if len(published) < 10 else published
+    return (start is None or start <= last) and (end is None or end >= first)
+
+
+def _titles_match(role_title: str, title_key: str, written: str) -> bool:
+    role = set(_words(role_title))
+    given = set(_words(title_key)) | set(_words(written))
+    generic = {"of", "the", "for", "and", "to"}
+    return bool((role & given) - generic) and (role - generic) <= given | {"us", "japan", "minister", "secretary"}
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z]+", text.lower())
+
+
+def _singular(role: str) -> str:
+    words = role.split(" ")
+    for i in (len(words) - 1, 0):
+        if words[i].endswith("s") and not words[i].endswith("ss"):
+            words[i] = words[i][:-1]
+            break
+    return " ".join(words)
+
+
+def _same_person(surface: str, person: Entity, title: str | None) -> bool:
+    """Is a one-word mention the surname (or family name) of a person already found?"""
+    if " " in surface:
+        return False
+    names = {*(person.mention or "").split(), *person.name.split()}
+    return surface in names and (title is None or person.role is None or title == person.role)
+
+
+def _fill_role(entity: Entity, mention: PersonMention, found: _Bullet) -> None:
+    if entity.role is None and mention.title:
+        entity.role = mention.title
+    if entity.country is None:
+        entity.country = found._person_country(mention, found.text[mention.begin:mention.end])
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unnamed"
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", "", text.lower())).strip()
+
+
+def _first_sentence_end(text: str) -> int:
+    match = re.search(r"[.!?](?:\s|$)", text)
+    return match.end() if match else len(text)

@@ -1,0 +1,368 @@
+"""Render network pages: one self-contained HTML file that works offline from file://.
+
+vis-network's script and style are inlined from pyvis's bundled copy; the page template is ours
+(`data/templates/network.html`): pyvis's own template links Bootstrap from a CDN. pyvis's
+`Network` still holds the nodes, edges and options; nodes are appended to it directly, because
+its `add_node` checks grow quadratically. The layout is computed here with networkx and drawn
+with physics off: vis-network's physics does not settle past a few hundred nodes
+(`../shared/notes/measurements.md`).
+
+Every label and text goes into the page as JSON data and is put on screen by the page's script
+with `textContent`, never as markup, so a label `<img src=x>` shows as those characters.
+
+Views: `selection_page` (a selection as it is), `ego_page` (an entity and what surrounds it),
+`cooccurrence_page` (persons with persons or countries with countries, weighted by shared
+events), `entity_page` (an entity's events in time order with its ego network).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from collections import Counter
+from functools import cache
+from itertools import combinations, pairwise
+from pathlib import Path
+
+import networkx as nx
+import pyoxigraph as ox
+from pyvis.network import Network
+from rdflib import Graph
+from rdflib.namespace import DCTERMS, OWL, RDFS, SKOS
+
+from kg.errors import SelectionError
+from kg.export import to_networkx
+from kg.iri import AK, ITSRDF, NIF, mint
+from kg.resources import resource
+from kg.select import LINK_PREDICATES, Criteria, ox_store, resolve, select
+
+MAX_NODES = 2000
+
+# Colour and shape per node type (colour-blind-safe palette, shapes tell types apart in grey too).
+NODE_STYLES = {
+    "event": {"label": "Event", "color": "#f2b134", "shape": "square"},
+    "person": {"label": "Person", "color": "#4c8bd6", "shape": "dot"},
+    "organization": {"label": "Organization", "color": "#2aa198", "shape": "diamond"},
+    "country": {"label": "Country", "color": "#d9534f", "shape": "triangle"},
+    "place": {"label": "Place", "color": "#8e6bbf", "shape": "triangleDown"},
+    "topic": {"label": "Topic", "color": "#7fb77e", "shape": "ellipse"},
+    "event_type": {"label": "Event type", "color": "#b0855a", "shape": "star"},
+    "entity": {"label": "Other", "color": "#999999", "shape": "dot"},
+}
+
+
+class TooManyNodes(SelectionError):
+    """A page that would be too big to draw."""
+
+
+# --- views -------------------------------------------------------------------------------------
+
+
+def selection_page(selection: Graph, title: str = "Alliance KG selection", subtitle: str = "",
+                   aside: str = "", center: str | None = None) -> str:
+    """A page drawing a selection as it is: events and the entities they link."""
+    network = to_networkx(selection)
+    _check_size(network.number_of_nodes())
+    if network.number_of_nodes() == 0:
+        raise SelectionError("the selection has nothing to draw (no events).")
+    details = _event_details(selection)
+    centrality = nx.degree_centrality(network)
+    positions = _layout(network, center)
+    nodes = []
+    for node, data in network.nodes(data=True):
+        item = {"id": node, "label": data.get("label") or node, "type": data.get("type") or "entity"}
+        if item["type"] == "event":
+            item.update(details.get(node, {}))
+            item["date"], item["digest"] = data.get("date"), data.get("digest")
+        else:
+            item["events"] = network.degree(node)
+        nodes.append(_placed(item, positions[node], centrality[node], max(centrality.values())))
+    edges = [{"from": s, "to": t, "label": d.get("relation", "")} for s, t, d in network.edges(data=True)]
+    return _page(title, subtitle or _count_note(network), nodes, edges, aside)
+
+
+def ego_page(store: object, entity: str, hops: int = 2, **criteria) -> str:
+    """The network around one entity (IRI, label or alias), `hops` steps out."""
+    selection = select(store, Criteria(entities=[entity], hops=hops, **criteria))
+    seeds = resolve(store, entity)
+    label = _label(ox_store(store), seeds[0]) if seeds else entity
+    center = seeds[0].value if seeds else None
+    return selection_page(selection, title=f"{label}: {hops}-hop network", center=center)
+
+
+def cooccurrence_page(store: object, category: str = "person", criteria: Criteria | None = None,
+                      min_weight: int = 1, limit: int = 1000) -> str:
+    """Persons with persons (or countries with countries), weighted by the events they share.
+
+    Without criteria the weights come from the summary graph (`ak:CoOccurrence`); with criteria
+    they are counted over the selected events. At most `limit` of the heaviest edges are drawn.
+    """
+    if category not in ("person", "country"):
+        raise SelectionError(f"co-occurrence is drawn for 'person' or 'country', not {category!r}.")
+    db = ox_store(store)
+    if criteria is None:
+        weights, labels = _summary_cooccurrence(db, category)
+        source = "all events (summary graph)"
+    else:
+        weights, labels = _selection_cooccurrence(select(db, criteria), category)
+        source = criteria.describe()
+    heaviest = sorted(((w, a, b) for (a, b), w in weights.items() if w >= min_weight), reverse=True)
+    dropped = max(0, len(heaviest) - limit)
+    network = nx.Graph()
+    for weight, a, b in heaviest[:limit]:
+        network.add_edge(a, b, weight=weight)
+    if network.number_of_nodes() == 0:
+        raise SelectionError(f"no two {category} entities share an event in {source}"
+                             f"{f' {min_weight} times or more' if min_weight > 1 else ''}.")
+    _check_size(network.number_of_nodes())
+    degree = nx.degree_centrality(network)
+    sample = None if network.number_of_nodes() <= 500 else 200  # exact up to 500 nodes
+    betweenness = nx.betweenness_centrality(network, k=sample, seed=7)
+    positions = _layout(network, None, weight="weight")
+    top = max(degree.values())
+    nodes = []
+    for node in network.nodes:
+        events = sum(network.edges[node, other]["weight"] for other in network[node])
+        item = {"id": node, "label": labels.get(node, node.rsplit("/", 1)[-1]), "type": category,
+                "centrality": {"degree": degree[node], "betweenness": betweenness[node]},
+                "shared": events}
+        nodes.append(_placed(item, positions[node], degree[node], top))
+    max_weight = heaviest[0][0]
+    edges = [{"from": a, "to": b, "label": str(d["weight"]), "width": 1 + 7 * d["weight"] / max_weight}
+             for a, b, d in network.edges(data=True)]
+    note = f"{category} co-occurrence over {source}; edge weight = shared events"
+    if dropped:
+        note += f"; the {limit} heaviest of {len(heaviest)} pairs"
+    return _page(f"Who appears with whom: {category}s", note, nodes, edges, "")
+
+
+def entity_page(store: object, iri_or_label: str, hops: int = 2) -> str:
+    """An entity page: who or what it is, its events in time order with the sentences naming it
+    (linked words marked), and its ego network."""
+    db = ox_store(store)
+    seeds = resolve(db, iri_or_label)
+    if not seeds:
+        select(db, Criteria(entities=[iri_or_label]))  # raises SelectionError with suggestions
+    entity = seeds[0]
+    selection = select(db, Criteria(entities=[entity.value], hops=hops))
+    label = _label(db, entity)
+    aside = _entity_aside(selection, entity, label)
+    return selection_page(selection, title=label, subtitle=f"{hops}-hop network of events and entities",
+                          aside=aside, center=entity.value)
+
+
+def write_page(page: str, output: str | Path) -> Path:
+    """Write a page to a file (whole or not at all)."""
+    path = Path(output)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(page, encoding="utf-8")
+    partial.replace(path)
+    return path
+
+
+# --- data for the views ------------------------------------------------------------------------
+
+
+def _check_size(count: int) -> None:
+    if count > MAX_NODES:
+        raise TooManyNodes(
+            f"the page would have {count} nodes, more than {MAX_NODES} can be drawn usefully: narrow "
+            "the selection (a country, a topic, --from/--to, fewer hops) or draw the aggregated "
+            "view (kg viz --view cooccurrence)."
+        )
+
+
+def _count_note(network: nx.DiGraph) -> str:
+    kinds = Counter(data.get("type") for _, data in network.nodes(data=True))
+    return f"{kinds.get('event', 0)} events, {network.number_of_nodes() - kinds.get('event', 0)} entities"
+
+
+def _event_details(selection: Graph) -> dict[str, dict]:
+    """Per event: the bullet text and the code-point spans of the words behind its links."""
+    db = ox_store(selection)
+    details: dict[str, dict] = {}
+    for row in db.query(f"SELECT ?event ?text WHERE {{ ?event <{DCTERMS.description}> ?text }}"):
+        details[row["event"].value] = {"text": row["text"].value, "marks": []}
+    for row in db.query(f"""SELECT DISTINCT ?event ?begin ?end WHERE {{
+            ?mention <{NIF.referenceContext}> ?event ; <{NIF.beginIndex}> ?begin ; <{NIF.endIndex}> ?end .
+            {{ ?mention <{ITSRDF.taIdentRef}> ?entity }} UNION {{ ?mention <{AK.dateValue}> ?date }} }}"""):
+        event = details.get(row["event"].value)
+        if event is not None:
+            event["marks"].append([int(row["begin"].value), int(row["end"].value)])
+    return details
+
+
+def _node(term: object) -> ox.NamedNode:
+    return ox.NamedNode(str(term))
+
+
+def _label(db: ox.Store, node: ox.NamedNode) -> str:
+    for predicate in (RDFS.label, SKOS.prefLabel):
+        for quad in db.quads_for_pattern(node, ox.NamedNode(str(predicate)), None):
+            return quad.object.value
+    return node.value.rsplit("/", 1)[-1]
+
+
+def _summary_cooccurrence(db: ox.Store, category: str) -> tuple[dict, dict]:
+    summary = ox.NamedNode(str(mint("graph", "summary")))
+    weights: dict[tuple[str, str], int] = {}
+    for row in db.query(f"""SELECT ?a ?b ?weight WHERE {{ GRAPH {summary} {{
+            ?pair a <{AK.CoOccurrence}> ; <{AK.category}> {ox.Literal(category)} ;
+                  <{AK.member}> ?a, ?b ; <{AK.weight}> ?weight . FILTER(STR(?a) < STR(?b)) }} }}"""):
+        weights[row["a"].value, row["b"].value] = int(row["weight"].value)
+    members = {m for pair in weights for m in pair}
+    return weights, {m: _label(db, ox.NamedNode(m)) for m in members}
+
+
+def _selection_cooccurrence(selection: Graph, category: str) -> tuple[dict, dict]:
+    network = to_networkx(selection)
+    weights: Counter = Counter()
+    labels = {}
+    for node, data in network.nodes(data=True):
+        if data.get("type") != "event":
+            continue
+        members = sorted(m for m in network.successors(node) if network.nodes[m].get("type") == category)
+        for m in members:
+            labels[m] = network.nodes[m].get("label", m)
+        weights.update(combinations(members, 2))
+    return dict(weights), labels
+
+
+def _entity_aside(selection: Graph, entity: ox.NamedNode, label: str) -> str:
+    """The entity's card and its events in time order, as escaped HTML."""
+    db = ox_store(selection)
+    esc = html.escape
+    aliases = sorted({q.object.value for q in db.quads_for_pattern(entity, _node(SKOS.altLabel), None)})
+    same_as = sorted(q.object.value for q in db.quads_for_pattern(entity, _node(OWL.sameAs), None))
+    parts = [f"<h2>{esc(label)}</h2>"]
+    if aliases:
+        parts.append(f"<div class=\"meta\">also: {esc(', '.join(aliases))}</div>")
+    for link in same_as:
+        if link.startswith(("http://", "https://")):
+            parts.append(f"<div class=\"meta\"><a href=\"{esc(link)}\" rel=\"noopener noreferrer\">"
+                         f"{esc(link)}</a></div>")
+    links = " ".join(f"<{p}>" for p in LINK_PREDICATES)
+    rows = db.query(f"""SELECT ?event ?headline ?text ?digest (MIN(STR(?stamp)) AS ?date)
+        (GROUP_CONCAT(CONCAT(STR(?begin), ":", STR(?end)); separator=" ") AS ?spans) WHERE {{
+          VALUES ?link {{ {links} }} ?event ?link {entity} ; <{DCTERMS.description}> ?text .
+          OPTIONAL {{ ?mention <{ITSRDF.taIdentRef}> {entity} ; <{NIF.referenceContext}> ?event ;
+                     <{NIF.beginIndex}> ?begin ; <{NIF.endIndex}> ?end . }}
+          OPTIONAL {{ ?event <{RDFS.label}> ?headline }}
+          OPTIONAL {{ ?event <http://semanticweb.cs.vu.nl/2009/11/sem/hasTimeStamp> ?stamp }}
+          OPTIONAL {{ ?event <http://www.w3.org/ns/prov#wasDerivedFrom> ?d . ?d <{DCTERMS.title}> ?digest }}
+        }} GROUP BY ?event ?headline ?text ?digest ORDER BY ?date ?event""")
+    items = []
+    for row in rows:
+        spans = sorted({tuple(int(x) for x in s.split(":")) for s in row["spans"].value.split()})  # type: ignore[misc]
+        text = row["text"].value
+        chosen = _sentences(text, spans) if spans else [(0, len(text))]
+        sentences = "".join(f"<p>{_marked_sentence(text, sentence, spans)}</p>" for sentence in chosen)
+        meta = " · ".join(v.value for v in (row["date"], row["digest"]) if v is not None)
+        headline = row["headline"].value if row["headline"] is not None else ""
+        items.append(f"<li><strong>{esc(headline)}</strong>"
+                     f"<div class=\"meta\">{esc(meta)}</div>{sentences}</li>")
+    parts.append(f"<h2>Events ({len(items)})</h2><ol>{''.join(items)}</ol>")
+    return "".join(parts)
+
+
+def _sentences(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sentences (begin, end) holding the spans, each once; the spans are code-point offsets."""
+    bounds = [0] + [m.end() for m in re.finditer(r"(?<=[.!?])\s+(?=[A-Z\"“])", text)] + [len(text)]
+    found = []
+    for begin, _end in spans:
+        for start, stop in pairwise(bounds):
+            if start <= begin < stop and (start, stop) not in found:
+                found.append((start, stop))
+    return sorted(found)
+
+
+def _marked_sentence(text: str, sentence: tuple[int, int], spans: list[tuple[int, int]]) -> str:
+    """One sentence as escaped HTML with the entity's words in <mark>."""
+    start, stop = sentence
+    out, at = [], start
+    for begin, end in spans:
+        if begin < at or end > stop:
+            continue
+        out.append(html.escape(text[at:begin]))
+        out.append(f"<mark>{html.escape(text[begin:end])}</mark>")
+        at = end
+    out.append(html.escape(text[at:stop]))
+    return "".join(out).strip()
+
+
+# --- layout and page ---------------------------------------------------------------------------
+
+
+def _layout(network: nx.Graph, center: str | None, weight: str | None = None) -> dict:
+    """Positions in pixels: rings around a centre entity (events, then what they link) for an ego
+    network, else a force-directed layout computed once here."""
+    count = network.number_of_nodes()
+    scale = 120 * math.sqrt(count) + 150
+    undirected = network.to_undirected(as_view=True) if network.is_directed() else network
+    if center is not None and center in network:
+        distance = nx.single_source_shortest_path_length(undirected, center)
+        depth = max(distance.values())
+        rings = [[n for n, d in sorted(distance.items()) if d == k] for k in range(depth + 1)]
+        rest = [n for n in network if n not in distance]
+        if rest:
+            rings.append(rest)
+        positions = nx.shell_layout(undirected, nlist=[r for r in rings if r], scale=scale)
+    elif count <= 1:
+        positions = {n: (0.0, 0.0) for n in network}
+    else:
+        iterations = 50 if count <= 500 else 25
+        positions = nx.spring_layout(undirected, weight=weight, iterations=iterations, seed=7, scale=scale,
+                                     k=1.5 / math.sqrt(count))
+    return {n: (float(x), float(y)) for n, (x, y) in positions.items()}
+
+
+def _placed(item: dict, position: tuple[float, float], centrality: float, top: float) -> dict:
+    item["x"], item["y"] = round(position[0], 1), round(position[1], 1)
+    item["size"] = round(10 + 22 * math.sqrt(centrality / top), 1) if top else 12
+    return item
+
+
+@cache
+def _vis_assets() -> tuple[str, str]:
+    """vis-network's script and style from the pyvis package (no CDN), source-map line dropped."""
+    import pyvis
+
+    folder = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
+    script = (folder / "vis-network.min.js").read_text(encoding="utf-8")
+    script = re.sub(r"//# sourceMappingURL=\S+", "", script)
+    style = (folder / "vis-network.css").read_text(encoding="utf-8")
+    style = re.sub(r"/\*# sourceMappingURL=\S+ \*/", "", style)
+    return script, style
+
+
+def _json_for_script(value: object) -> str:
+    """JSON that cannot end the <script> element it sits in."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _page(title: str, subtitle: str, nodes: list[dict], edges: list[dict], aside: str) -> str:
+    net = Network(directed=True, cdn_resources="local")
+    net.nodes.extend(nodes)  # directly: add_node is quadratic
+    net.edges.extend(edges)
+    net.toggle_physics(False)
+    options = json.loads(net.options.to_json())
+    options.update({
+        "physics": {"enabled": False},
+        "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": len(edges) > 1500,
+                        "navigationButtons": False, "keyboard": False},
+        "edges": {"smooth": False, "arrows": {"to": {"enabled": False}}},
+        "nodes": {"borderWidth": 1},
+        "layout": {"improvedLayout": False},
+    })
+    types = {name: style for name, style in NODE_STYLES.items() if any(n["type"] == name for n in net.nodes)}
+    data = {"title": title, "subtitle": subtitle, "nodes": net.nodes, "edges": net.edges,
+            "options": options, "types": types}
+    script, style = _vis_assets()
+    values = {"__KG_TITLE__": html.escape(title), "__KG_VIS_CSS__": style, "__KG_VIS_JS__": script,
+              "__KG_DATA__": _json_for_script(data), "__KG_ASIDE__": aside}
+    template = resource("data", "templates", "network.html").read_text(encoding="utf-8")
+    return re.sub("|".join(values), lambda m: values[m.group(0)], template)

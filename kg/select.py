@@ -1,0 +1,468 @@
+"""Select a subgraph: store + criteria -> a closed graph of events and everything they link.
+
+A selection is a set of events plus, for every entity they reach, its label, types, country and
+sameAs links, plus the mention nodes (nif:Phrase) behind each link and the digests the events
+come from. It is returned as an `rdflib.Graph` kept in an in-memory Oxigraph store (`oxrdflib`),
+so that exporting or drawing tens of thousands of triples never goes through rdflib's Python
+triple store; `ox_store(graph)` gives the underlying `pyoxigraph.Store` to modules that need speed.
+
+Speed comes from the store's layout (docs/design.md): every digest graph is self-contained, so
+an event, its mentions and the entities it links are all read from that one graph with indexed
+pattern lookups, never by scanning the union of all graphs.
+
+Criteria combine with AND, and so do repeated values of one criterion ("Japan AND Korea").
+Entities are found by IRI, label, alias or code, case-insensitively. `hops` counts steps in the
+drawn network, where events and entities are both nodes: 1 = the entity and its events, 2 = also
+everything those events link (the ego network), 3 = also the other events of the persons,
+organizations and places reached, 4 = everything those link. Steps beyond the entity's own
+events go through persons, organizations and places only: a country, topic or event type links
+thousands of events and would swallow the selection.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from oxrdflib.store import OxigraphStore
+from rdflib import Graph
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+from kg.errors import KGError, QueryError, SelectionError
+from kg.iri import AK, ITSRDF, NIF, PREFIXES, SEM, base, mint
+
+MAX_HOPS = 4
+
+_N = ox.NamedNode
+_TYPE = _N(str(RDF.type))
+_EVENT = _N(str(SEM.Event))
+_DERIVED_FROM = _N(str(PROV.wasDerivedFrom))
+_REFERENCE_CONTEXT = _N(str(NIF.referenceContext))
+_IDENT_REF = _N(str(ITSRDF.taIdentRef))
+_DATE_VALUE = _N(str(AK.dateValue))
+_ATTESTED_IN = _N(str(AK.attestedIn))
+_MEMBER = _N(str(ORG.member))
+_ROLE = _N(str(ORG.role))
+_ORGANIZATION = _N(str(ORG.organization))
+
+# Event -> entity links, the edges of the drawn network.
+LINK_PREDICATES = {
+    str(SEM.hasActor): "actor",
+    str(SEM.hasPlace): "place",
+    str(AK.involvesCountry): "country",
+    str(DCTERMS.subject): "topic",
+    str(SEM.eventType): "event type",
+}
+_LINKS = [_N(p) for p in LINK_PREDICATES]
+# Links that hops beyond an entity's own events may travel through (not hubs).
+_PATH_LINKS = [_N(str(SEM.hasActor)), _N(str(SEM.hasPlace))]
+_ENTITY_TYPES = {
+    str(FOAF.Person): "person",
+    str(ORG.Organization): "organization",
+    str(AK.Country): "country",
+    str(SEM.Place): "place",
+    str(SKOS.Concept): "concept",
+    str(ORG.Role): "role",
+}
+# Predicates under which an entity is known by name.
+_NAME_PREDICATES = [str(RDFS.label), str(SKOS.prefLabel), str(SKOS.altLabel), str(SKOS.notation)]
+_PREFIX_LINES = "".join(f"PREFIX {name}: <{ns}>\n" for name, ns in PREFIXES.items())
+
+
+@dataclass
+class Criteria:
+    """What to select; every field narrows the selection (AND)."""
+
+    entities: list[str] = field(default_factory=list)
+    hops: int = 2
+    countries: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    event_types: list[str] = field(default_factory=list)
+    digests: list[str] = field(default_factory=list)
+    date_from: str | None = None
+    date_to: str | None = None
+    sparql: str | None = None
+    provenance: bool = True
+
+    def describe(self) -> str:
+        parts = [f"entity {e!r}" for e in self.entities]
+        parts += [f"country {c!r}" for c in self.countries]
+        parts += [f"topic {t!r}" for t in self.topics]
+        parts += [f"event type {t!r}" for t in self.event_types]
+        parts += [f"digest {d!r}" for d in self.digests]
+        if self.date_from or self.date_to:
+            parts.append(f"dates {self.date_from or '...'} to {self.date_to or '...'}")
+        if self.sparql:
+            parts.append("the query")
+        return " AND ".join(parts) or "everything"
+
+
+def ox_store(store: object) -> ox.Store:
+    """The `pyoxigraph.Store` behind a kg store object, an oxrdflib-backed graph, or a store itself."""
+    if isinstance(store, ox.Store):
+        return store
+    if isinstance(store, Graph) and isinstance(store.store, OxigraphStore):
+        return store.store._inner
+    for name in ("ox", "oxigraph", "inner", "store", "_store"):
+        inner = getattr(store, name, None)
+        if isinstance(inner, ox.Store):
+            return inner
+    raise KGError(f"not a store: {type(store).__name__}")
+
+
+def new_selection_graph() -> Graph:
+    """An empty rdflib graph over an in-memory Oxigraph store, with the project's prefixes bound."""
+    graph = Graph(store=OxigraphStore(store=ox.Store()), identifier=DATASET_DEFAULT_GRAPH_ID)
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True)
+    return graph
+
+
+def select(store: object, criteria: Criteria | None = None, **options) -> Graph:
+    """The closed subgraph of the events matching `criteria` (or the same fields as keywords).
+
+    select(store, entities=["Kishida"], hops=2); select(store, countries=["Japan"],
+    event_types=["exercise"], date_from="2023", date_to="2023"); select(store, sparql="SELECT ...").
+    Raises SelectionError for an unknown entity or an empty selection.
+    """
+    criteria = criteria or Criteria(**options)
+    db = ox_store(store)
+    if not 1 <= criteria.hops <= MAX_HOPS:
+        raise SelectionError(f"hops must be between 1 and {MAX_HOPS}, not {criteria.hops}.")
+    seeds = [_resolve_entity(db, ref) for ref in criteria.entities]
+    if criteria.sparql:
+        query_seeds, constructed = _run_selection_query(db, criteria.sparql)
+        if constructed is not None:
+            if any((criteria.entities, criteria.countries, criteria.topics, criteria.event_types,
+                    criteria.digests, criteria.date_from, criteria.date_to)):
+                raise SelectionError("a CONSTRUCT query is a selection of its own; "
+                                     "combine other criteria inside the query.")
+            return _close_constructed(db, constructed)
+        if not query_seeds:
+            raise SelectionError("the query returned no IRIs to select by.")
+        seeds.append(query_seeds)
+    filters = _event_filters(db, criteria)
+
+    allowed: set[str] | None = None  # entities the induced subgraph keeps; None = all
+    if seeds:
+        events = _events_linking(db, seeds, filters)
+        if criteria.hops == 1:
+            allowed = {s.value for group in seeds for s in group}
+        elif criteria.hops >= 3 and events:
+            if criteria.hops == 3:
+                allowed = {s.value for group in seeds for s in group} | _linked(db, events, _LINKS)
+            reached = [_N(x) for x in sorted(_linked(db, events, _PATH_LINKS, skip=str(AK.Country)))]
+            if reached:
+                events = events | _events_linking(db, [reached], filters, any_of=True)
+    else:
+        events = _events_matching(db, filters)
+    if not events:
+        raise SelectionError(f"no events match {criteria.describe()}.")
+    graph = new_selection_graph()
+    _copy_events(db, ox_store(graph), sorted(events), allowed, criteria.provenance)
+    return graph
+
+
+# --- finding entities --------------------------------------------------------------------------
+
+
+def resolve(store: object, reference: str, kinds: Sequence[str] = ()) -> list[ox.NamedNode]:
+    """The entities an IRI, label, alias or code names (case-insensitive); [] if none.
+
+    `kinds` restricts the rdf:types accepted, as IRIs (e.g. `str(AK.Country)`).
+    """
+    db = ox_store(store)
+    reference = reference.strip()
+    if re.match(r"^[a-z][a-z0-9+.-]*:[^\s]*$", reference, re.I) and "/" in reference:
+        node = _N(reference)
+        return [node] if _has_type(db, node, kinds) else []
+    found = _by_name(db, _spellings(reference), kinds)
+    if not found:  # a key or code: "yasukazu-hamada", "JP", "CONSULT"
+        keyed = [mint(kind, reference) for kind in ("person", "organization", "place", "topic")]
+        if re.fullmatch(r"[A-Za-z]{2}", reference):
+            keyed.append(mint("country", reference))
+        keyed.append(mint("event_type", reference))
+        found = [_N(str(k)) for k in keyed if _has_type(db, _N(str(k)), kinds)]
+    if not found:  # a spelling we did not guess: compare lower-cased names (slower, scans names)
+        found = _by_name_scan(db, reference.lower(), kinds)
+    return found
+
+
+def _resolve_entity(db: ox.Store, reference: str, kinds: Sequence[str] = (), what: str = "entity",
+                    ) -> list[ox.NamedNode]:
+    found = resolve(db, reference, kinds)
+    if not found:
+        raise SelectionError(f"no {what} is called {reference!r}.", _nearest(db, reference, kinds))
+    return found
+
+
+def _spellings(text: str) -> list[str]:
+    small = {"of", "and", "the", "for", "on", "in", "to", "a"}
+    styled = " ".join(w if i and w in small else w[:1].upper() + w[1:]
+                      for i, w in enumerate(text.lower().split()))
+    return list(dict.fromkeys([text, text.lower(), text.upper(), text.title(), text.capitalize(), styled]))
+
+
+def _has_type(db: ox.Store, node: ox.NamedNode, kinds: Sequence[str]) -> bool:
+    if not kinds:
+        return next(iter(db.quads_for_pattern(node, _TYPE, None)), None) is not None
+    return any(next(iter(db.quads_for_pattern(node, _TYPE, _N(k))), None) for k in kinds)
+
+
+def _type_filter(kinds: Sequence[str]) -> str:
+    kinds = kinds or [*_ENTITY_TYPES, str(AK.Digest)]
+    return "VALUES ?type { " + " ".join(f"<{k}>" for k in kinds) + " } ?x a ?type ."
+
+
+def _by_name(db: ox.Store, spellings: Iterable[str], kinds: Sequence[str]) -> list[ox.NamedNode]:
+    names = " ".join(ox.Literal(s).__str__() for s in spellings)
+    predicates = " ".join(f"<{p}>" for p in [*_NAME_PREDICATES, str(AK.volume)])
+    query = (f"SELECT DISTINCT ?x WHERE {{ VALUES ?name {{ {names} }} VALUES ?p {{ {predicates} }} "
+             f"?x ?p ?name . {_type_filter(kinds)} }}")
+    return _preferred(db, [row["x"] for row in db.query(query, use_default_graph_as_union=True)])
+
+
+def _by_name_scan(db: ox.Store, lowered: str, kinds: Sequence[str]) -> list[ox.NamedNode]:
+    predicates = " ".join(f"<{p}>" for p in _NAME_PREDICATES)
+    query = (f"SELECT DISTINCT ?x WHERE {{ VALUES ?p {{ {predicates} }} ?x ?p ?name . "
+             f"FILTER(LCASE(STR(?name)) = {ox.Literal(lowered)}) {_type_filter(kinds)} }}")
+    return _preferred(db, [row["x"] for row in db.query(query, use_default_graph_as_union=True)])
+
+
+def _preferred(db: ox.Store, found: list[ox.NamedNode]) -> list[ox.NamedNode]:
+    return sorted(set(found), key=lambda node: node.value)
+
+
+def _nearest(db: ox.Store, reference: str, kinds: Sequence[str] = ()) -> list[str]:
+    """The labels closest to a reference that matched nothing, for the error message."""
+    query = (f"SELECT DISTINCT ?name WHERE {{ VALUES ?p {{ <{RDFS.label}> <{SKOS.altLabel}> }} "
+             f"?x ?p ?name . {_type_filter(kinds)} }}")
+    names = {row["name"].value for row in db.query(query, use_default_graph_as_union=True)}
+    by_lower = {name.lower(): name for name in names}
+    close = difflib.get_close_matches(reference.lower(), list(by_lower), n=5, cutoff=0.5)
+    if not close:  # a part of a name: "Kishi" for "Fumio Kishida"
+        close = sorted(n for n in by_lower if reference.lower() in n)[:5]
+    return [by_lower[name] for name in close]
+
+
+# --- finding events ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Filters:
+    """Graph patterns over ?event, and a date range, that every selected event must satisfy."""
+
+    patterns: list[str] = field(default_factory=list)
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def where(self, head: str = "") -> str:
+        body = head + " ".join(self.patterns) + f" ?event a <{SEM.Event}> ."
+        if not (self.date_from or self.date_to):
+            return body
+        # The date of an event is its earliest full date, else its digest's publication date
+        # (as in the summary graph); partial dates compare by their own precision.
+        low = ox.Literal(self.date_from or "0000")
+        high = ox.Literal(self.date_to or "9999")
+        return (
+            f"{{ SELECT ?event (MIN(?full) AS ?first) (SAMPLE(?issued) AS ?published) WHERE {{ {body} "
+            f"OPTIONAL {{ ?event <{SEM.hasTimeStamp}> ?full FILTER(DATATYPE(?full) = <{XSD.date}>) }} "
+            f"OPTIONAL {{ ?event <{PROV.wasDerivedFrom}> ?digest . ?digest <{DCTERMS.issued}> ?issued }} "
+            f"}} GROUP BY ?event }} BIND(STR(COALESCE(?first, ?published)) AS ?day) "
+            f"FILTER(?day >= SUBSTR({low}, 1, STRLEN(?day)) && ?day <= SUBSTR({high}, 1, STRLEN(?day)))"
+        )
+
+
+def _event_filters(db: ox.Store, criteria: Criteria) -> _Filters:
+    filters = _Filters(date_from=_date_bound(criteria.date_from, start=True),
+                       date_to=_date_bound(criteria.date_to, start=False))
+    groups = (
+        (criteria.countries, str(AK.involvesCountry), [str(AK.Country)], "country"),
+        (criteria.topics, str(DCTERMS.subject), [str(SKOS.Concept)], "topic"),
+        (criteria.event_types, str(SEM.eventType), [str(SKOS.Concept)], "event type"),
+        (criteria.digests, str(PROV.wasDerivedFrom), [str(AK.Digest)], "digest"),
+    )
+    for references, predicate, kinds, what in groups:
+        for reference in references:
+            nodes = _resolve_entity(db, reference, kinds, what)
+            values = " ".join(str(n) for n in nodes)
+            filters.patterns.append(f"{{ VALUES ?o{len(filters.patterns)} {{ {values} }} "
+                                    f"?event <{predicate}> ?o{len(filters.patterns)} }}")
+    return filters
+
+
+def _date_bound(value: str | None, start: bool) -> str | None:
+    """'2023' -> '2023-01-01' as a start, '2023-12-31' as an end; checks the form."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+        raise SelectionError(f"{value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD.")
+    if len(value) == 4:
+        return value + ("-01-01" if start else "-12-31")
+    if len(value) == 7:
+        return value + ("-01" if start else "-31")
+    return value
+
+
+def _select_events(db: ox.Store, where: str) -> set[str]:
+    try:
+        rows = db.query(f"SELECT DISTINCT ?event WHERE {{ {where} }}", use_default_graph_as_union=True)
+    except (SyntaxError, OSError) as error:  # a bug here, not the user's: say what failed
+        raise QueryError(f"selection query failed: {error}") from error
+    return {row["event"].value for row in rows}
+
+
+def _events_matching(db: ox.Store, filters: _Filters) -> set[str]:
+    return _select_events(db, filters.where())
+
+
+def _events_linking(db: ox.Store, seed_groups: list[list[ox.NamedNode]], filters: _Filters,
+                    any_of: bool = False) -> set[str]:
+    """Events linking one node of every group (an event or digest seed selects itself / its events)."""
+    if any_of and not seed_groups[0]:
+        return set()
+    links = " ".join(str(p) for p in (_PATH_LINKS if any_of else _LINKS))
+    head = ""
+    for i, group in enumerate(seed_groups):
+        values = " ".join(str(n) for n in group)
+        head += (f"{{ {{ VALUES ?seed{i} {{ {values} }} VALUES ?link{i} {{ {links} }} "
+                 f"?event ?link{i} ?seed{i} }} "
+                 f"UNION {{ VALUES ?seed{i} {{ {values} }} ?event <{PROV.wasDerivedFrom}> ?seed{i} }} "
+                 f"UNION {{ VALUES ?event {{ {values} }} }} }} ")
+    return _select_events(db, filters.where(head))
+
+
+def _linked(db: ox.Store, events: set[str], links: list[ox.NamedNode], skip: str | None = None) -> set[str]:
+    """The entities the events link through `links`, leaving out those of rdf:type `skip`."""
+    reached = set()
+    for event in events:
+        for link in links:
+            for quad in db.quads_for_pattern(_N(event), link, None):
+                node = quad.object
+                if isinstance(node, ox.NamedNode) and not (skip and _has_type(db, node, [skip])):
+                    reached.add(node.value)
+    return reached
+
+
+def _run_selection_query(db: ox.Store, sparql: str) -> tuple[list[ox.NamedNode], list | None]:
+    """A SELECT's IRIs become seeds; a CONSTRUCT's triples are the selection."""
+    try:
+        result = db.query(sparql, use_default_graph_as_union=True, prefixes=_prefix_map())
+    except SyntaxError as error:
+        raise QueryError(f"the selection query does not parse: {error}") from error
+    if isinstance(result, ox.QuerySolutions):
+        seeds = {term.value for row in result for term in row if isinstance(term, ox.NamedNode)}
+        return [_N(s) for s in sorted(seeds)], None
+    if isinstance(result, ox.QueryTriples):
+        return [], list(result)
+    raise SelectionError("an ASK query selects nothing: use SELECT or CONSTRUCT.")
+
+
+def _prefix_map() -> dict[str, str]:
+    return {name: str(ns) for name, ns in PREFIXES.items()}
+
+
+# --- copying the closed subgraph ---------------------------------------------------------------
+
+
+def _graph_of(db: ox.Store, node: ox.NamedNode, summary: ox.NamedNode) -> ox.NamedNode | None:
+    """A named graph describing `node` (any digest graph will do: each is self-contained)."""
+    for quad in db.quads_for_pattern(node, _TYPE, None):
+        if quad.graph_name != summary and isinstance(quad.graph_name, ox.NamedNode):
+            return quad.graph_name
+    return None
+
+
+def _copy_events(db: ox.Store, out: ox.Store, events: list[str], allowed: set[str] | None,
+                 provenance: bool) -> None:
+    """Copy events, their mentions, memberships, digests and linked entities into `out`."""
+    summary = _N(str(mint("graph", "summary")))
+    data_base = base()
+    quads: list[ox.Quad] = []
+    described: set[str] = set()
+    default = ox.DefaultGraph()
+
+    def keep(node: ox.NamedNode | ox.Literal | ox.BlankNode) -> bool:
+        return allowed is None or not isinstance(node, ox.NamedNode) or node.value in allowed
+
+    def describe(node: ox.NamedNode, graph: ox.NamedNode) -> None:
+        """An entity's own triples, and those of the entities they point at (its country)."""
+        if node.value in described:
+            return
+        described.add(node.value)
+        pointed = []
+        for quad in db.quads_for_pattern(node, None, None, graph):
+            quads.append(ox.Quad(quad.subject, quad.predicate, quad.object, default))
+            obj = quad.object
+            if isinstance(obj, ox.NamedNode) and obj.value.startswith(data_base):
+                pointed.append(obj)
+        for obj in pointed:
+            describe(obj, graph)
+
+    for iri in events:
+        event = _N(iri)
+        graph = _graph_of(db, event, summary)
+        if graph is None:
+            continue
+        entities = []
+        for quad in db.quads_for_pattern(event, None, None, graph):
+            if quad.predicate in _LINKS:
+                if not keep(quad.object):
+                    continue
+                entities.append(quad.object)
+            elif quad.predicate == _DERIVED_FROM:
+                entities.append(quad.object)
+            quads.append(ox.Quad(quad.subject, quad.predicate, quad.object, default))
+        for entity in entities:
+            describe(entity, graph)
+        if provenance:
+            for link in db.quads_for_pattern(None, _REFERENCE_CONTEXT, event, graph):
+                mention = db.quads_for_pattern(link.subject, None, None, graph)
+                triples = [q for q in mention if q.predicate != _IDENT_REF or keep(q.object)]
+                if any(q.predicate in (_IDENT_REF, _DATE_VALUE) for q in triples):
+                    quads.extend(ox.Quad(q.subject, q.predicate, q.object, default) for q in triples)
+        for link in db.quads_for_pattern(None, _ATTESTED_IN, event, graph):
+            membership = list(db.quads_for_pattern(link.subject, None, None, graph))
+            member = next((q.object for q in membership if q.predicate == _MEMBER), None)
+            if member is None or not keep(member):
+                continue
+            quads.extend(ox.Quad(q.subject, q.predicate, q.object, default) for q in membership)
+            for q in membership:
+                if q.predicate in (_ROLE, _ORGANIZATION):
+                    describe(q.object, graph)
+    out.extend(quads)
+
+
+def _close_constructed(db: ox.Store, triples: list) -> Graph:
+    """A CONSTRUCT result plus the label, types, country and sameAs of every entity in it."""
+    if not triples:
+        raise SelectionError("the CONSTRUCT query produced no triples.")
+    graph = new_selection_graph()
+    out = ox_store(graph)
+    default = ox.DefaultGraph()
+    out.extend(ox.Quad(t.subject, t.predicate, t.object, default) for t in triples)
+    summary = _N(str(mint("graph", "summary")))
+    data_base = base()
+    nodes = {term for t in triples for term in (t.subject, t.object)
+             if isinstance(term, ox.NamedNode) and term.value.startswith(data_base)}
+    entity_predicates = {_N(p) for p in [str(RDF.type), *_NAME_PREDICATES, str(OWL.sameAs),
+                                         str(AK.country), str(AK.nationality)]}
+    for node in nodes:
+        graph_name = _graph_of(db, node, summary)
+        if graph_name is None or next(iter(db.quads_for_pattern(node, _TYPE, _EVENT)), None):
+            continue
+        out.extend(ox.Quad(q.subject, q.predicate, q.object, default)
+                   for q in db.quads_for_pattern(node, None, None, graph_name)
+                   if q.predicate in entity_predicates)
+    return graph
+
+
+def events_in(graph: Graph) -> Iterator[str]:
+    """The IRIs of the events in a selection."""
+    for quad in ox_store(graph).quads_for_pattern(None, _TYPE, _EVENT):
+        yield quad.subject.value

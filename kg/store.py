@@ -1,0 +1,278 @@
+"""The persistent store: an Oxigraph database on disk holding one named graph per digest.
+
+Queries see the union of the named graphs as their default graph. Writes replace whole graphs
+in one transaction, so a failed or interrupted write leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from kg.errors import QueryError, StoreError
+from kg.iri import PREFIXES, mint
+
+Triple = tuple[Node, Node, Node]
+
+# RocksDB, under Oxigraph, always writes these two files into a store folder.
+_STORE_MARKERS = ("CURRENT", "IDENTITY")
+
+
+# --- rdflib <-> pyoxigraph terms: the one place they are converted ------------------------
+
+def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as a pyoxigraph term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot store {term!r}")
+
+
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+    """A pyoxigraph term as an rdflib term."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    if term.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+def _ntriples(triples: Iterable[Triple]) -> Iterator[str]:
+    for s, p, o in triples:
+        yield f"{to_oxigraph(s)} {to_oxigraph(p)} {to_oxigraph(o)} ."
+
+
+# --- the store ---------------------------------------------------------------------------
+
+@dataclass
+class GraphStats:
+    """What one named graph holds."""
+
+    iri: str
+    title: str = ""
+    volume: str = ""
+    published: str = ""
+    source: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class StoreStats:
+    """Counts per digest, the distinct totals over all digests, and the store's size in quads."""
+
+    digests: list[GraphStats]
+    totals: dict[str, int]
+    quads: int
+    summary_triples: int
+
+
+COUNTED = ("events", "persons", "organizations", "countries", "places", "dates", "mentions", "triples")
+
+_TYPE_COUNTED = {
+    "http://semanticweb.cs.vu.nl/2009/11/sem/Event": "events",
+    "http://xmlns.com/foaf/0.1/Person": "persons",
+    "http://www.w3.org/ns/org#Organization": "organizations",
+    "https://alliance-kg.org/ontology#Country": "countries",
+    "http://semanticweb.cs.vu.nl/2009/11/sem/Place": "places",
+    "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#Phrase": "mentions",
+}
+
+_SPARQL_PREFIXES = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+
+
+class Store:
+    """An Alliance KG store folder. Open with `Store.open(path)`; use as a context manager."""
+
+    def __init__(self, path: Path, oxigraph: ox.Store) -> None:
+        self.path = path
+        self.oxigraph = oxigraph  # the raw pyoxigraph store, for the query layer
+
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = False, read_only: bool = False) -> Store:
+        """Open the store in `path`; `create` makes it if missing (ingest), else it must exist."""
+        path = Path(path)
+        if path.exists() and not path.is_dir():
+            raise StoreError(f"{path} is a file, not a store folder")
+        is_store = path.is_dir() and all((path / marker).exists() for marker in _STORE_MARKERS)
+        if not is_store:
+            if path.is_dir() and any(path.iterdir()):
+                raise StoreError(
+                    f"{path} is not an Alliance KG store (a non-empty folder without Oxigraph files); "
+                    "choose another folder with --store or KG_STORE"
+                )
+            if not create:
+                raise StoreError(f"no store in {path}: run `kg ingest` first (or give --store / KG_STORE)")
+        try:
+            if read_only:
+                oxigraph = ox.Store.read_only(str(path))
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                oxigraph = ox.Store(str(path))
+        except OSError as error:
+            hint = " (is another kg process using it?)" if "lock" in str(error).lower() else ""
+            raise StoreError(f"cannot open the store in {path}: {error}{hint}") from error
+        return cls(path, oxigraph)
+
+    @classmethod
+    def in_memory(cls) -> Store:
+        """A throwaway store in memory, for computing over graphs not yet stored."""
+        return cls(Path(":memory:"), ox.Store())
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def flush(self) -> None:
+        """Write everything buffered to disk (reopening an unflushed store is slow)."""
+        try:
+            self.oxigraph.flush()
+        except OSError as error:
+            raise StoreError(f"cannot write the store in {self.path}: {error}") from error
+
+    def close(self) -> None:
+        """Flush and release the store; the object is unusable afterwards."""
+        if self.oxigraph is not None:
+            self.flush()
+            self.oxigraph = None
+
+    def __len__(self) -> int:
+        return len(self.oxigraph)
+
+    # --- writing ---
+
+    def replace_graphs(self, graphs: Mapping[URIRef, Graph | Iterable[Triple]],
+                       drop: Iterable[URIRef] = ()) -> None:
+        """Replace each named graph with the given triples, and drop the graphs in `drop`, all in
+        one transaction: either every graph is replaced or the store is left as it was."""
+        operations = [f"DROP SILENT GRAPH {to_oxigraph(iri)}" for iri in [*graphs, *drop]]
+        blocks = []
+        for iri, triples in graphs.items():
+            try:
+                body = "\n".join(_ntriples(triples))
+            except (TypeError, ValueError) as error:
+                raise StoreError(f"cannot store graph <{iri}>: {error}") from error
+            if body:
+                blocks.append(f"GRAPH {to_oxigraph(iri)} {{\n{body}\n}}")
+        if blocks:
+            operations.append("INSERT DATA {\n" + "\n".join(blocks) + "\n}")
+        if not operations:
+            return
+        try:
+            self.oxigraph.update(" ;\n".join(operations))
+        except (OSError, RuntimeError, SyntaxError) as error:
+            raise StoreError(f"cannot write the store in {self.path}: {error}") from error
+        self.flush()
+
+    def drop_graphs(self, iris: Iterable[URIRef]) -> None:
+        """Remove named graphs (digests) in one transaction."""
+        self.replace_graphs({}, drop=iris)
+
+    # --- reading ---
+
+    def query(self, sparql: str) -> ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean:
+        """Run SPARQL over the union of the named graphs (the project's usual prefixes predeclared)."""
+        try:
+            return self.oxigraph.query(sparql, use_default_graph_as_union=True, prefixes=_SPARQL_PREFIXES)
+        except SyntaxError as error:
+            raise QueryError(str(error)) from error
+
+    def rows(self, sparql: str) -> list[dict[str, Node]]:
+        """A SELECT query's solutions as dicts of rdflib terms (unbound variables left out)."""
+        solutions = self.query(sparql)
+        names = [variable.value for variable in solutions.variables]
+        return [
+            {name: to_rdflib(value) for name, value in zip(names, solution, strict=True) if value is not None}
+            for solution in solutions
+        ]
+
+    def named_graphs(self) -> list[URIRef]:
+        return sorted(URIRef(node.value) for node in self.oxigraph.named_graphs())
+
+    def graph(self, iri: URIRef | str) -> Graph:
+        """A copy of one named graph as an rdflib graph (empty if there is none by that name)."""
+        graph = Graph(identifier=URIRef(iri))
+        for prefix, namespace in PREFIXES.items():
+            graph.bind(prefix, namespace, override=True)
+        for quad in self.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(str(iri))):
+            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+        return graph
+
+    def digests(self) -> list[GraphStats]:
+        """Every stored digest, with its title, volume, publication date and source file."""
+        rows = self.rows("""
+            SELECT ?g ?title ?volume ?issued ?source WHERE { GRAPH ?g {
+                ?g a ak:Digest .
+                OPTIONAL { ?g dcterms:title ?title } OPTIONAL { ?g ak:volume ?volume }
+                OPTIONAL { ?g dcterms:issued ?issued } OPTIONAL { ?g dcterms:source ?source }
+            } }""")
+        digests = {
+            str(row["g"]): GraphStats(
+                str(row["g"]), str(row.get("title", "")), str(row.get("volume", "")),
+                str(row.get("issued", "")), str(row.get("source", "")),
+            )
+            for row in rows
+        }
+        return sorted(digests.values(), key=_digest_order)
+
+    def stats(self) -> StoreStats:
+        """Per digest and over all digests: events, persons, organizations, countries, places,
+        dates, mentions and triples."""
+        digests = {d.iri: d for d in self.digests()}
+        for digest in digests.values():
+            digest.counts = dict.fromkeys(COUNTED, 0)
+        types = " ".join(f"<{iri}>" for iri in _TYPE_COUNTED)
+        per_graph = self.rows(f"""
+            SELECT ?g ?type (COUNT(DISTINCT ?x) AS ?n) WHERE {{
+                GRAPH ?g {{ ?x a ?type }} VALUES ?type {{ {types} }} }} GROUP BY ?g ?type""")
+        dates = self.rows("""
+            SELECT ?g (COUNT(DISTINCT ?date) AS ?n) WHERE { GRAPH ?g { ?e sem:hasTimeStamp ?date } }
+            GROUP BY ?g""")
+        triples = self.rows("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        for rows, name in ((per_graph, None), (dates, "dates"), (triples, "triples")):
+            for row in rows:
+                digest = digests.get(str(row["g"]))
+                if digest is not None:
+                    digest.counts[name or _TYPE_COUNTED[str(row["type"])]] = int(row["n"])
+        for digest in digests.values():
+            digest.counts["places"] -= digest.counts["countries"]  # every country is a sem:Place too
+
+        summary = str(mint("graph", "summary"))
+        totals = dict.fromkeys(COUNTED, 0)
+        if digests:
+            only_digests = f"FILTER(?g IN ({', '.join(f'<{iri}>' for iri in digests)}))"
+            for row in self.rows(f"""
+                    SELECT ?type (COUNT(DISTINCT ?x) AS ?n) WHERE {{
+                        GRAPH ?g {{ ?x a ?type }} VALUES ?type {{ {types} }} {only_digests} }}
+                    GROUP BY ?type"""):
+                totals[_TYPE_COUNTED[str(row["type"])]] = int(row["n"])
+            totals["places"] -= totals["countries"]
+            totals["dates"] = int(self.rows(f"""
+                SELECT (COUNT(DISTINCT ?date) AS ?n) WHERE {{
+                    GRAPH ?g {{ ?e sem:hasTimeStamp ?date }} {only_digests} }}""")[0]["n"])
+            totals["triples"] = sum(d.counts["triples"] for d in digests.values())
+        summary_triples = sum(int(r["n"]) for r in triples if str(r["g"]) == summary)
+        return StoreStats(list(digests.values()), totals, len(self), summary_triples)
+
+
+def _digest_order(digest: GraphStats) -> tuple:
+    """Digests in series then volume order (1.2 before 1.10)."""
+    parts = tuple(int(p) if p.isdigit() else 0 for p in digest.volume.split("."))
+    return (digest.iri.rsplit("/", 1)[0], parts, digest.volume)

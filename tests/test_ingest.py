@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import pytest
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDFS, XSD
+
+import kg.ingest
+from kg.build import ontology_graph
+from kg.ingest import ingest_extractions
+from kg.iri import AK, mint
+from kg.model import Entity
+from kg.store import Store
+from kg.validate import validate
+
+HAMADA, AUSTIN = mint("person", "yasukazu-hamada"), mint("person", "lloyd-austin")
+JP, US = mint("country", "JP"), mint("country", "US")
+SUMMARY = mint("graph", "summary")
+
+
+@pytest.fixture
+def two_meetings(meeting_extraction):
+    return [meeting_extraction("1.17", "2022-09", "2022-09-14", "September 14"),
+            meeting_extraction("2.1", "2023-01", "2023-01-11", "January 11")]
+
+
+def test_summary_graph_counts_co_occurrences_months_and_events(store_dir, two_meetings):
+    with Store.open(store_dir, create=True) as store:
+        ingest_extractions(store, two_meetings)
+        summary = store.graph(SUMMARY)
+    persons = mint("cooccurrence", "person", "yasukazu-hamada", "lloyd-austin")
+    assert set(summary.objects(persons, AK.member)) == {HAMADA, AUSTIN}
+    assert summary.value(persons, AK.weight) == Literal(2)
+    assert summary.value(mint("cooccurrence", "country", "US", "JP"), AK.weight) == Literal(2)
+    for month in ("2022-09", "2023-01"):
+        count = mint("monthly_count", "JP", month)
+        assert summary.value(count, AK.month) == Literal(month, datatype=XSD.gYearMonth)
+        assert summary.value(count, AK.weight) == Literal(1)
+    assert summary.value(HAMADA, AK.eventCount) == Literal(2)
+    assert summary.value(mint("place", "washington-dc"), AK.eventCount) == Literal(2)
+    assert validate(summary).conforms
+
+
+def test_an_event_without_a_full_date_counts_in_its_publication_month(store_dir, meeting_extraction):
+    extraction = meeting_extraction("1.17", "2022-09", "2022-08", "August")
+    with Store.open(store_dir, create=True) as store:
+        ingest_extractions(store, [extraction])
+        summary = store.graph(SUMMARY)
+    assert summary.value(mint("monthly_count", "US", "2022-09"), AK.weight) == Literal(1)
+    assert (mint("monthly_count", "US", "2022-08"), None, None) not in summary
+
+
+def test_reingesting_changes_no_triple_count(store_dir, two_meetings, meeting_extraction):
+    with Store.open(store_dir, create=True) as store:
+        first = ingest_extractions(store, two_meetings)
+        before, summary_before = len(store), store.graph(SUMMARY)
+        again = ingest_extractions(store, [meeting_extraction()])
+        assert len(store) == before
+        assert set(store.graph(SUMMARY)) == set(summary_before)
+    assert [d.replaced for d in first.digests] == [False, False]
+    assert [d.replaced for d in again.digests] == [True]
+
+
+def test_replacing_a_digest_updates_the_summary(store_dir, two_meetings, meeting_extraction):
+    with Store.open(store_dir, create=True) as store:
+        ingest_extractions(store, two_meetings)
+        ingest_extractions(store, [meeting_extraction("2.1", "2023-02", "2023-02-03", "February 3")])
+        summary = store.graph(SUMMARY)
+    assert (mint("monthly_count", "JP", "2023-01"), None, None) not in summary
+    assert summary.value(mint("monthly_count", "JP", "2023-02"), AK.weight) == Literal(1)
+    assert summary.value(HAMADA, AK.eventCount) == Literal(2)
+
+
+def test_a_digest_failing_validation_is_reported_and_not_stored(store_dir, two_meetings):
+    bad = two_meetings[1]
+    bad.events[0].countries.append(Entity("country", "JPN", "Japan"))  # alpha-3, not an ISO alpha-2 code
+    with Store.open(store_dir, create=True) as store:
+        report = ingest_extractions(store, two_meetings)
+        assert [d.volume for d in store.digests()] == ["1.17"]
+    (line,) = report.failures
+    assert line.startswith("us-japan-alliance-digest-vol-2.1.txt: not stored, 1 SHACL violation, first: ")
+    assert "country/JPN skos:notation" in line
+    assert not report.ok
+
+
+def test_without_validation_the_same_digest_is_stored(store_dir, two_meetings):
+    two_meetings[1].events[0].countries.append(Entity("country", "JPN", "Japan"))
+    with Store.open(store_dir, create=True) as store:
+        report = ingest_extractions(store, two_meetings, validate=False)
+        assert len(store.digests()) == 2
+    assert report.ok
+
+
+def test_a_digest_given_twice_keeps_the_first_file(store_dir, meeting_extraction):
+    first = meeting_extraction("1.9", "2022-05", "2022-05-04", "May 4")
+    second = meeting_extraction("1.9", "2022-05", "2022-05-05", "May 5")
+    second.digest.source = "us-japan-alliance-digest-vol-1.9-blog.txt"
+    with Store.open(store_dir, create=True) as store:
+        report = ingest_extractions(store, [first, second])
+        stored = store.graph(mint("digest", "US-Japan Alliance Digest", "1.9"))
+    assert [d.source for d in report.digests] == ["us-japan-alliance-digest-vol-1.9.txt"]
+    assert report.warnings == ["us-japan-alliance-digest-vol-1.9-blog.txt: skipped, US-Japan Alliance "
+                               "Digest Vol 1.9 was already read from us-japan-alliance-digest-vol-1.9.txt"]
+    assert any("May 4" in str(o) for o in stored.objects())
+    assert report.ok
+
+
+def test_an_interrupted_run_leaves_the_store_as_it_was(store_dir, two_meetings, meeting_extraction,
+                                                       monkeypatch):
+    with Store.open(store_dir, create=True) as store:
+        ingest_extractions(store, two_meetings[:1])
+        before = set(store.oxigraph)
+    built = []
+
+    def build_then_interrupt(extraction):
+        if built:
+            raise KeyboardInterrupt
+        built.append(extraction)
+        return real_build(extraction)
+
+    real_build = kg.ingest.build_graph
+    monkeypatch.setattr(kg.ingest, "build_graph", build_then_interrupt)
+    changed_first = meeting_extraction("1.17", "2022-09", "2022-09-20", "September 20")
+    with Store.open(store_dir) as store:
+        with pytest.raises(KeyboardInterrupt):
+            ingest_extractions(store, [changed_first, two_meetings[1]])
+        assert set(store.oxigraph) == before
+
+
+def test_a_crash_before_writing_leaves_the_store_as_it_was(store_dir, two_meetings, monkeypatch):
+    def out_of_memory(*args):
+        raise MemoryError
+
+    with Store.open(store_dir, create=True) as store:
+        ingest_extractions(store, two_meetings[:1])
+        before = set(store.oxigraph)
+        monkeypatch.setattr(kg.ingest, "summary_graph", out_of_memory)
+        with pytest.raises(MemoryError):
+            ingest_extractions(store, two_meetings)
+        assert set(store.oxigraph) == before
+
+
+def test_every_ak_term_in_the_summary_graph_is_documented(store_dir, two_meetings):
+    with Store.open(store_dir, create=True) as store:
+        ingest_extractions(store, two_meetings)
+        summary = store.graph(SUMMARY)
+    ontology = ontology_graph()
+    used = {t for triple in summary for t in triple if isinstance(t, URIRef) and t.startswith(str(AK))}
+    assert {AK.CoOccurrence, AK.MonthlyCount, AK.weight, AK.eventCount} <= used
+    for term in used:
+        assert ontology.value(term, RDFS.label) and ontology.value(term, RDFS.comment), term

@@ -1,0 +1,182 @@
+"""Selecting subgraphs from a store: by entity and hops, by country/topic/type/digest/dates, by
+SPARQL; closed results; clear errors for unknown entities and empty selections."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDF, RDFS, SKOS
+from selection_fixture import XSS, make_store
+
+from kg.errors import QueryError, SelectionError
+from kg.iri import ITSRDF, NIF, SEM, mint
+from kg.select import LINK_PREDICATES, Criteria, events_in, resolve, select
+
+SERIES = "US-Japan Alliance Digest"
+
+
+def event(volume: str, position: int) -> str:
+    return str(mint("event", SERIES, volume, position))
+
+
+def person(key: str) -> URIRef:
+    return mint("person", key)
+
+
+@pytest.fixture(scope="module")
+def store():
+    return make_store()
+
+
+def events(graph: Graph) -> set[str]:
+    return set(events_in(graph))
+
+
+def linked(graph: Graph) -> set[URIRef]:
+    return {o for p in LINK_PREDICATES for o in graph.objects(None, URIRef(p))}
+
+
+def plain(graph: Graph) -> Graph:
+    copy = Graph()
+    for triple in graph:
+        copy.add(triple)
+    return copy
+
+
+@pytest.mark.parametrize("reference", ["Kishida", "kishida", "KISHIDA", "fumio kishida",
+                                       "Fumio Kishida", str(mint("person", "fumio-kishida"))])
+def test_an_entity_is_found_by_label_alias_or_iri_in_any_case(store, reference):
+    assert resolve(store, reference) == [person("fumio-kishida")]
+    assert events(select(store, entities=[reference])) == {event("2.1", 1), event("2.5", 1)}
+
+
+def test_an_organization_is_found_by_its_acronym(store):
+    assert events(select(store, entities=["indopacom"], hops=1)) == {event("1.17", 1), event("2.1", 2)}
+
+
+def test_one_hop_is_the_entity_and_its_events_only(store):
+    graph = select(store, entities=["Kishida"], hops=1)
+    assert linked(graph) == {person("fumio-kishida")}
+    # the mentions kept are those of the entity (and the dates), not of the dropped co-actors
+    targets = set(graph.objects(None, ITSRDF.taIdentRef))
+    assert targets == {person("fumio-kishida")}
+
+
+def test_two_hops_is_the_ego_network_with_labels_of_everything_reached(store):
+    graph = select(store, entities=["Kishida"], hops=2)
+    reached = linked(graph)
+    assert {person("joe-biden"), person("yoon-suk-yeol"), mint("place", "seoul"), mint("country", "KR")} <= reached
+    for entity in reached:  # closed: every entity reached carries its label and its type
+        assert graph.value(entity, RDFS.label) is not None, entity
+        assert graph.value(entity, RDF.type) is not None, entity
+    assert graph.value(person("fumio-kishida"), SKOS.altLabel).toPython() == "Kishida"
+    assert (person("fumio-kishida"), URIRef("http://www.w3.org/2002/07/owl#sameAs"),
+            URIRef("http://www.wikidata.org/entity/Q1323990")) in graph
+    # the digests the events come from are described too
+    assert graph.value(mint("digest", SERIES, "2.5"), URIRef("http://purl.org/dc/terms/title")) is not None
+
+
+def test_three_hops_reach_other_events_of_co_actors_but_not_their_new_links(store):
+    two = select(store, entities=["Hamada"], hops=2)
+    three = select(store, entities=["Hamada"], hops=3)
+    four = select(store, entities=["Hamada"], hops=4)
+    assert events(two) == {event("1.17", 2), event("2.1", 2)}
+    # INDOPACOM (a co-actor) also held an exercise with South Korea
+    assert events(three) == events(four) == events(two) | {event("1.17", 1)}
+    assert mint("country", "KR") not in linked(three)
+    assert mint("country", "KR") in linked(four)
+    assert mint("place", "yellow-sea") in linked(four)
+
+
+def test_hops_do_not_travel_through_countries(store):
+    # Japan is linked to every Japanese event; going through it would select nearly everything
+    assert event("2.5", 2) not in events(select(store, entities=["Biden"], hops=3))
+
+
+def test_hops_out_of_range_are_refused(store):
+    with pytest.raises(SelectionError, match="hops"):
+        select(store, entities=["Kishida"], hops=7)
+
+
+def test_criteria_combine_with_and(store):
+    graph = select(store, countries=["Japan"], event_types=["exercise"], date_from="2023", date_to="2023")
+    assert events(graph) == {event("2.1", 2)}
+    assert events(select(store, countries=["JP"], date_from="2023-03")) == {event("2.5", 1), event("2.5", 2)}
+    assert events(select(store, countries=["jp", "kr"])) == {event("2.5", 1)}
+    assert events(select(store, entities=["Kishida"], countries=["South Korea"])) == {event("2.5", 1)}
+
+
+def test_dates_follow_the_earliest_full_date_else_the_digest_month(store):
+    # 1.17 event 1 only says "September 2022": it counts in its digest's month, October 2022
+    assert events(select(store, date_from="2022-10", date_to="2022-10")) == {event("1.17", 1), event("1.17", 2)}
+    with pytest.raises(SelectionError, match="no events match"):
+        select(store, date_from="2022-09-01", date_to="2022-09-30")
+
+
+def test_by_topic_and_by_digest(store):
+    assert events(select(store, topics=["Missile Launches"])) == {event("1.17", 1), event("2.5", 1)}
+    assert events(select(store, digests=["2.5"])) == {event("2.5", 1), event("2.5", 2)}
+
+
+def test_a_whole_digest_selected_is_that_digest_graph(store):
+    selection = select(store, digests=["2.5"])
+    stored = store.graph(mint("digest", SERIES, "2.5"))
+    schemes = set(stored.subjects(RDF.type, SKOS.ConceptScheme))
+    expected = Graph()
+    for s, p, o in stored:
+        if s not in schemes:
+            expected.add((s, p, o))
+    assert isomorphic(plain(selection), expected)
+
+
+def test_every_link_to_a_named_entity_is_backed_by_a_mention(store):
+    graph = select(store, entities=["Kishida"])
+    for event_node, entity in graph.subject_objects(SEM.hasActor):
+        mentions = set(graph.subjects(ITSRDF.taIdentRef, entity)) & set(
+            graph.subjects(NIF.referenceContext, event_node))
+        assert mentions, (event_node, entity)
+
+
+def test_provenance_can_be_left_out(store):
+    graph = select(store, entities=["Kishida"], provenance=False)
+    assert not set(graph.subjects(RDF.type, NIF.Phrase))
+    assert events(graph) == {event("2.1", 1), event("2.5", 1)}
+
+
+def test_a_select_query_gives_the_seeds(store):
+    query = 'SELECT ?p WHERE { ?p a foaf:Person ; rdfs:label "Lloyd Austin" }'
+    assert events(select(store, sparql=query)) == {event("2.1", 2)}
+
+
+def test_a_construct_query_is_closed_with_labels(store):
+    query = "CONSTRUCT { ?e sem:hasActor ?p } WHERE { ?e sem:hasActor ?p . ?p a foaf:Person }"
+    graph = select(store, sparql=query)
+    assert graph.value(person("yoon-suk-yeol"), RDFS.label).toPython() == "Yoon Suk Yeol"
+    assert graph.value(person("xss"), RDFS.label).toPython() == XSS
+    with pytest.raises(SelectionError, match="CONSTRUCT"):
+        select(store, sparql=query, countries=["Japan"])
+
+
+def test_a_bad_query_is_a_query_error(store):
+    with pytest.raises(QueryError, match="does not parse"):
+        select(store, sparql="SELECT WHERE {")
+
+
+def test_an_unknown_entity_suggests_the_nearest_labels(store):
+    with pytest.raises(SelectionError) as raised:
+        select(store, entities=["Kishda"])
+    assert "Kishida" in raised.value.suggestions
+    assert "Did you mean" in str(raised.value)
+    with pytest.raises(SelectionError, match="no country is called 'Japn'.*Japan"):
+        select(store, countries=["Japn"])
+
+
+def test_a_bad_date_is_refused(store):
+    with pytest.raises(SelectionError, match="not a date"):
+        select(store, date_from="last spring")
+
+
+def test_criteria_describe_themselves():
+    text = Criteria(entities=["Kishida"], countries=["JP"], date_from="2023").describe()
+    assert text == "entity 'Kishida' AND country 'JP' AND dates 2023 to ..."

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import DCTERMS
+
+from kg.build import build_graph
+from kg.errors import StoreError
+from kg.iri import mint
+from kg.store import Store
+
+
+def test_reading_a_missing_store_tells_the_user_to_ingest(store_dir):
+    with pytest.raises(StoreError, match="run `kg ingest` first"):
+        Store.open(store_dir)
+    assert not store_dir.exists()
+
+
+def test_a_folder_that_is_not_a_store_is_refused_by_name(tmp_path):
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not a database")
+    with pytest.raises(StoreError, match=f"{folder} is not an Alliance KG store"):
+        Store.open(folder, create=True)
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+
+
+def test_a_file_is_not_a_store(tmp_path):
+    path = tmp_path / "kg-data"
+    path.write_text("x")
+    with pytest.raises(StoreError, match="is a file"):
+        Store.open(path, create=True)
+
+
+def test_a_store_already_open_gives_a_clean_error(store_dir):
+    with Store.open(store_dir, create=True), pytest.raises(StoreError, match="cannot open the store"):
+        Store.open(store_dir)
+
+
+def test_graphs_persist_across_reopening(store_dir, meeting_extraction):
+    graph = build_graph(meeting_extraction())
+    with Store.open(store_dir, create=True) as store:
+        store.replace_graphs({graph.identifier: graph})
+    with Store.open(store_dir) as store:
+        assert isomorphic(store.graph(graph.identifier), graph)
+        assert [d.volume for d in store.digests()] == ["1.17"]
+
+
+def test_replacing_the_same_graph_changes_no_triple_count(store_dir, meeting_extraction):
+    graph = build_graph(meeting_extraction())
+    with Store.open(store_dir, create=True) as store:
+        store.replace_graphs({graph.identifier: graph})
+        before = len(store)
+        store.replace_graphs({graph.identifier: build_graph(meeting_extraction())})
+        assert len(store) == before == len(graph)
+
+
+def test_replacing_a_digest_drops_its_old_triples(store_dir, meeting_extraction):
+    old = build_graph(meeting_extraction(day="2022-09-14", words="September 14"))
+    new = build_graph(meeting_extraction(day="2022-09-15", words="September 15"))
+    with Store.open(store_dir, create=True) as store:
+        store.replace_graphs({old.identifier: old})
+        store.replace_graphs({new.identifier: new})
+        stored = store.graph(new.identifier)
+    assert isomorphic(stored, new)
+    assert not any("September 14" in str(o) for o in stored.objects())
+
+
+def test_a_failed_write_leaves_the_store_as_it_was(store_dir, meeting_extraction):
+    first = build_graph(meeting_extraction("1.17"))
+    second = build_graph(meeting_extraction("2.1", "2023-01", "2023-01-11", "January 11"))
+    with Store.open(store_dir, create=True) as store:
+        store.replace_graphs({first.identifier: first})
+        before = set(store.oxigraph)
+        broken = Graph(identifier=second.identifier)
+        broken += second
+        broken.add((URIRef("https://alliance-kg.org/id/person/bad iri"), DCTERMS.title, Literal("x")))
+        with pytest.raises(StoreError, match="cannot store graph"):
+            store.replace_graphs({first.identifier: Graph(), second.identifier: broken})
+        assert set(store.oxigraph) == before
+
+
+def test_queries_see_the_union_of_digest_graphs(store_dir, meeting_extraction):
+    graphs = [build_graph(meeting_extraction(v, p, d, w)) for v, p, d, w in (
+        ("1.17", "2022-09", "2022-09-14", "September 14"), ("2.1", "2023-01", "2023-01-11", "January 11"))]
+    with Store.open(store_dir, create=True) as store:
+        store.replace_graphs({g.identifier: g for g in graphs})
+        rows = store.rows("SELECT (COUNT(DISTINCT ?e) AS ?n) (COUNT(DISTINCT ?p) AS ?persons) "
+                          "WHERE { ?e a sem:Event ; sem:hasActor ?p }")
+    assert (int(rows[0]["n"]), int(rows[0]["persons"])) == (2, 2)
+
+
+def test_digests_are_listed_in_volume_order_and_can_be_dropped(store_dir, meeting_extraction):
+    volumes = ["1.10", "2.1", "1.2"]
+    graphs = [build_graph(meeting_extraction(v)) for v in volumes]
+    with Store.open(store_dir, create=True) as store:
+        store.replace_graphs({g.identifier: g for g in graphs})
+        assert [d.volume for d in store.digests()] == ["1.2", "1.10", "2.1"]
+        store.drop_graphs([mint("digest", "US-Japan Alliance Digest", "1.10")])
+        assert [d.volume for d in store.digests()] == ["1.2", "2.1"]
+
+
+def test_stats_count_per_digest_and_distinct_totals(store_dir, meeting_extraction):
+    graphs = [build_graph(meeting_extraction(v, p, d, w)) for v, p, d, w in (
+        ("1.17", "2022-09", "2022-09-14", "September 14"), ("2.1", "2023-01", "2023-01-11", "January 11"))]
+    with Store.open(store_dir, create=True) as store:
+        store.replace_graphs({g.identifier: g for g in graphs})
+        stats = store.stats()
+    first = stats.digests[0]
+    assert (first.title, first.published) == ("US-Japan Alliance Digest Vol 1.17", "2022-09")
+    assert first.counts == {"events": 1, "persons": 2, "organizations": 0, "countries": 2, "places": 1,
+                            "dates": 1, "mentions": 7, "triples": len(graphs[0])}
+    assert stats.totals["persons"] == 2  # the same two persons in both digests
+    assert stats.totals["events"] == stats.totals["dates"] == 2
+    assert stats.totals["triples"] == stats.quads == len(graphs[0]) + len(graphs[1])
