@@ -55,7 +55,7 @@ def ingest_command(obj: dict, paths: tuple[str, ...], volume: str | None, publis
         bars = []
 
         def progress(done: int, total: int, path: object) -> None:
-            if total >= 4:  # a bar only for runs long enough to wait on
+            if total >= 4 and sys.stderr.isatty():  # a bar only for runs long enough to wait on
                 if not bars:
                     bars.append(stack.enter_context(
                         click.progressbar(length=total, label="Reading digests", file=sys.stderr)))
@@ -81,6 +81,51 @@ def ingest_command(obj: dict, paths: tuple[str, ...], volume: str | None, publis
                + (f"; {len(report.failures)} file(s) failed" if report.failures else ""))
     if not report.ok:
         sys.exit(1)
+
+
+@cli.command("extract")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["json", "turtle"]), default="json", show_default=True,
+              help="json: the SCHEMA.md extraction record; turtle: the digest's RDF graph.")
+@click.option("--volume", help="Volume of the digest, where the page does not print it.")
+@click.option("--published", help="Publication date (YYYY-MM-DD, YYYY-MM or YYYY), where the page lacks it.")
+def extract_command(file: str, fmt: str, volume: str | None, published: str | None) -> None:
+    """Extract one digest file and print what it names, without storing anything."""
+    import json
+
+    from kg.extract import extract
+    from kg.read import read_digest
+
+    extraction = extract(read_digest(file, volume=volume, published=published))
+    if fmt == "turtle":
+        from kg.build import build_graph
+
+        click.echo(build_graph(extraction).serialize(format="turtle"))
+    else:
+        click.echo(json.dumps(extraction.to_record(), ensure_ascii=False, indent=2))
+
+
+@cli.command("evaluate")
+@click.argument("gold_dir", type=click.Path(file_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--misses", is_flag=True, help="List every missed and spurious item with file and position.")
+def evaluate_command(gold_dir: str, paths: tuple[str, ...], as_json: bool, misses: bool) -> None:
+    """Score extraction of the digests at PATHS against the gold records in GOLD_DIR."""
+    import json
+
+    from kg.evaluate import evaluate, format_report
+    from kg.extract import extract
+    from kg.read import iter_sources, read_digest
+
+    sources = list(iter_sources(paths))
+    if not sources:
+        raise click.UsageError("no digest files found at " + ", ".join(paths))
+    report = evaluate(gold_dir, [extract(read_digest(path)).to_record() for path in sources])
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_report(report, misses=misses))
 
 
 @cli.command("validate")
@@ -217,6 +262,24 @@ def _criteria(entities, hops, countries, topics, event_types, digests, date_from
                     date_to=date_to, sparql=sparql, provenance=not no_provenance)
 
 
+@contextlib.contextmanager
+def _reading_store(obj: dict):
+    """The store, closed afterwards, and released even when a KGError's traceback outlives it
+    (its frames would otherwise keep the store, and its lock, alive)."""
+    import traceback
+
+    from kg.store import Store
+
+    store = Store.open(obj["store"])
+    try:
+        yield store
+    except KGError as error:
+        traceback.clear_frames(error.__traceback__)
+        raise
+    finally:
+        store.close()
+
+
 @cli.command("export")
 @_selection_options
 @click.option("--format", "fmt", help="turtle, trig, nt, nquads, jsonld, rdfxml, graphml, gexf or csv "
@@ -227,10 +290,9 @@ def export_command(obj: dict, fmt: str | None, output: str | None, **criteria) -
     """Export a selection (everything by default) as RDF, GraphML, GEXF or CSV tables."""
     from kg.export import export, format_for
     from kg.select import select
-    from kg.store import Store
 
     chosen = format_for(fmt, output)
-    with Store.open(obj["store"]) as store:
+    with _reading_store(obj) as store:
         selection = select(store, _criteria(**criteria))
     data = export(selection, chosen, output)
     if data is not None:
@@ -255,10 +317,9 @@ def viz_command(obj: dict, view: str, category: str, min_weight: int, output: st
     """Draw a selection as an interactive network page (one HTML file that works offline)."""
     from kg import render
     from kg.select import select
-    from kg.store import Store
 
     chosen = _criteria(**criteria)
-    with Store.open(obj["store"]) as store:
+    with _reading_store(obj) as store:
         if view == "entity":
             if len(chosen.entities) != 1:
                 raise KGError("--view entity draws one entity: give exactly one --entity")

@@ -312,7 +312,7 @@ def _day_match(
     dates = []
     for index, (m, d, begin, end) in enumerate(days):
         # A range running into the next year ("December 30-January 2").
-        y = year + 1 if index and (m, d) < (days[0][0], days[0][1]) else year
+        y = year + 1 if index and m < days[0][0] else year
         try:
             dates.append((dt.date(y, m, d), begin, end))
         except ValueError:

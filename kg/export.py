@@ -16,7 +16,7 @@ from pathlib import Path
 import networkx as nx
 import pyoxigraph as ox
 from rdflib import Graph
-from rdflib.namespace import DCTERMS, FOAF, ORG, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, FOAF, ORG, RDFS, SKOS
 
 from kg.errors import KGError
 from kg.iri import AK, PREFIXES, SEM

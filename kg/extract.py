@@ -29,9 +29,10 @@ from kg.vocab import Hit, Term, Vocabulary
 # Kinds that win a tie between candidates covering the same words (lower wins).
 _PRIORITY = {"blocker": 0, "organization": 1, "place": 2, "person": 3, "country": 4, "title": 5}
 
-_TOKEN = re.compile(r"[^\W_](?:[\w’'.&]*[^\W_])?\.?|\S", re.UNICODE)
-_ABBREVIATION = re.compile(r"^(?:[A-Z]\.|(?:[A-Za-z]\.){2,}|[A-Z][a-z]{0,4}\.)$")
+_TOKEN = re.compile(r"[^\W_](?:[\w’'.&-]*[^\W_])?\.?|\S")
+_INITIALS = re.compile(r"^(?:[A-Z]\.|(?:[A-Za-z]\.){2,})$")  # "W.", "U.S.", "D.C."
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z&\-]*[A-Z]$|^[A-Z]{2,}\d*$")
+_STANDALONE_ACRONYM = re.compile(r"^(?:[A-Z]{3,6}|[A-Z]{2,4}\d{1,2})$")  # "JAXA", "G7" is too short
 _ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$")
 _HYPHENATED_GIVEN = re.compile(r"^[A-Z][a-z]+-[a-z]+$")
 _ROLE_CONNECTORS = frozenset({"of", "for", "to", "the", "and", "on"})
@@ -71,8 +72,20 @@ class PersonMention:
 
 
 def extract(digest: Digest) -> Extraction:
-    """Every detail bullet of `digest` as an `Event`."""
-    return Extraction(digest, [extract_event(bullet, digest.published) for bullet in digest.bullets])
+    """Every detail bullet of `digest` as an `Event`. A person no vocabulary knows, found by
+    pattern in one bullet ("Governor Taro Hoshizora"), is also found by surname in the others."""
+    events = [extract_event(bullet, digest.published) for bullet in digest.bullets]
+    vocab = vocabulary.load()
+    surnames: dict[str, Entity] = {}
+    for event in events:
+        for person in event.persons:
+            if vocab.term("person", person.key) is None:
+                for word in _surnames(person.mention or person.name, vocab):
+                    surnames.setdefault(word, person)
+    if surnames:
+        for event in events:
+            _add_named_elsewhere(event, surnames, vocab)
+    return Extraction(digest, events)
 
 
 def extract_event(bullet: Bullet, published: str) -> Event:
@@ -80,7 +93,7 @@ def extract_event(bullet: Bullet, published: str) -> Event:
     `published` (ISO, as precise as known) dates the roles that tell namesakes apart."""
     found = _Bullet(bullet.text, published, vocabulary.load())
     topics, event_type = found.concepts()
-    return Event(
+    event = Event(
         position=bullet.position,
         headline=bullet.headline,
         text=bullet.text,
@@ -92,6 +105,11 @@ def extract_event(bullet: Bullet, published: str) -> Event:
         topics=topics,
         event_type=event_type,
     )
+    own = {w: p for p in event.persons if found.vocab.term("person", p.key) is None
+           for w in _surnames(p.mention or p.name, found.vocab)}
+    if own:
+        _add_named_elsewhere(event, own, found.vocab)
+    return event
 
 
 class _Bullet:
@@ -101,7 +119,7 @@ class _Bullet:
         self.text = text
         self.published = published
         self.vocab = vocab
-        self.tokens = _tokens(text)
+        self.tokens = _tokens(text, vocab.abbreviations)
         self.starts = {t.begin: i for i, t in enumerate(self.tokens)}
         self.hits = vocab.find(text)
         self.chosen = _resolve(self._candidates())
@@ -161,10 +179,16 @@ class _Bullet:
 
     def _organization_patterns(self) -> list[Candidate]:
         vocab, tokens = self.vocab, self.tokens
-        person_or_title = set()
+        self.hit_kinds: dict[int, set[str]] = {}
         for hit in self.hits:
-            if hit.kind in ("person", "title"):
-                person_or_title.update(self._token_range(hit.begin, hit.end))
+            for i in self._token_range(hit.begin, hit.end):
+                self.hit_kinds.setdefault(i, set()).add(hit.kind)
+        person_or_title = {i for i, kinds in self.hit_kinds.items() if kinds & {"person", "title"}}
+        spelled_out: set[str] = set()
+        for i in range(1, len(tokens) - 1):  # acronyms defined after something that is no organization
+            if tokens[i - 1].text == "(" and tokens[i + 1].text == ")" and i >= 2 \
+                    and tokens[i - 2].text in vocab.org_not_heads:
+                spelled_out.add(tokens[i].text)
         found = []
         for i, token in enumerate(tokens):
             if token.text not in vocab.org_heads or i in person_or_title:
@@ -173,9 +197,12 @@ class _Bullet:
             end = self._walk_forward(i, person_or_title)
             if end == i and start == i:
                 continue  # a head word alone ("Congress", "Cabinet") is no name
-            if tokens[end].text in vocab.org_not_heads:
+            if tokens[end].text in vocab.org_not_heads or self._generic(start, end):
                 continue
-            found.append(self._pattern("organization", start, end))
+            acronym = end + 2 if end + 3 < len(tokens) and tokens[end + 1].text == "(" \
+                and tokens[end + 3].text == ")" and _initials_match(
+                    tokens[end + 2].text, [t.text for t in tokens[start:end + 1]]) else None
+            found.append(self._pattern("organization", start, end, acronym=acronym))
         # "Science Council of Japan (SCJ)", "Luzon Economic Corridor (LEC)": a capitalized
         # name followed by an acronym of its initials.
         for i in range(2, len(tokens) - 1):
@@ -193,22 +220,49 @@ class _Bullet:
             words = [tokens[k].text for k in range(start, end + 1)]
             if _initials_match(tokens[i].text, words):
                 found.append(self._pattern("organization", start, end, acronym=i))
+            else:
+                spelled_out.add(tokens[i].text)  # "(HIMARS)" after a weapon's name
+        # A stand-alone acronym no vocabulary knows ("JAXA", "CSIS") names an organization.
+        for i, token in enumerate(tokens):
+            word = token.text
+            if (_STANDALONE_ACRONYM.match(word) and word not in vocab.org_not_acronyms and word not in spelled_out
+                    and not self.hit_kinds.get(i) and not (i > 0 and tokens[i - 1].text == "(")):
+                found.append(self._pattern("organization", i, i))
         return found
+
+    def _generic(self, start: int, end: int) -> bool:
+        """A state's name with generic words ("US Armed Forces", "Government of Japan")."""
+        vocab = self.vocab
+        has_country = False
+        for k in range(start, end + 1):
+            word = self.tokens[k].text
+            if "country" in self.hit_kinds.get(k, ()):
+                has_country = True
+            elif word not in vocab.org_connectors and word not in vocab.org_generic_words and word[:1].isalnum():
+                return False
+        return has_country
 
     def _walk_back(self, i: int, stop: set[int]) -> int:
         vocab, tokens = self.vocab, self.tokens
         start = i
         k = i - 1
-        while k >= 0 and self._adjacent(k, k + 1) and k not in stop:
+        after_connector = crossed_and = False
+        while k >= 0 and (self._adjacent(k, k + 1) or tokens[k + 1].text == ",") and k not in stop:
             word = tokens[k].text
+            if after_connector and "organization" in self.hit_kinds.get(k, ()):
+                break  # "the Diet and Congress" are two organizations
+            after_connector = False
             if (word[:1].isupper() or _ORDINAL.match(word)) and word not in vocab.org_not_starts:
                 start = k
             elif word in ("of", "for", "on", "&") and k > 0 and tokens[k - 1].capitalized:
-                pass
+                after_connector = True
             elif word == "the" and k > 0 and tokens[k - 1].text in ("of", "on", "for"):
                 pass
-            elif word == "and" and k > 0 and tokens[k - 1].text in vocab.stopwords:
-                pass
+            elif word == "and" and k > 0 and tokens[k - 1].text in vocab.stopwords \
+                    and tokens[k - 1].text not in vocab.org_generic_words and tokens[k - 1].text not in vocab.org_heads:
+                after_connector = crossed_and = True
+            elif word == "," and crossed_and and k > 0 and tokens[k - 1].capitalized:
+                after_connector = True  # "Acquisition, Technology and Logistics Agency"
             else:
                 break
             k -= 1
@@ -219,11 +273,15 @@ class _Bullet:
         tokens = self.tokens
         end = i
         k = i + 1
-        seen_connector = False
+        seen_connector = None
         while k < len(tokens) and self._adjacent(k - 1, k) and k not in stop:
             word = tokens[k].text
+            kinds = self.hit_kinds.get(k, set())
+            if word in self.vocab.not_places or any(c.isdigit() for c in word) or kinds & {"person", "title"} \
+                    or (seen_connector in ("on", "for") and kinds & {"place", "country"}):
+                break  # "State Department on March 7", "Regiment on Okinawa"
             if word in ("of", "for", "on") and not seen_connector:
-                seen_connector = True
+                seen_connector = word
             elif word == "the" and seen_connector:
                 pass
             elif word in ("and", "&", ",") and seen_connector and k + 1 < len(tokens) and tokens[k + 1].capitalized:
@@ -246,28 +304,39 @@ class _Bullet:
                 k = i + len(words)
                 end = None
                 while k < len(tokens) and k - i - len(words) < 3 and self._adjacent(k - 1, k) \
-                        and tokens[k].capitalized and tokens[k].text not in vocab.not_places:
+                        and tokens[k].capitalized and tokens[k].text not in vocab.place_name_stops:
                     end = k
                     k += 1
                 if end is not None:
-                    found.append(self._pattern("place", i, end))
+                    found.append(self._pattern("place", i, end, bare=(i + len(words), end) if prefix[0].islower() else None))
             suffix_len = next((n for n in (3, 2, 1) if " ".join(t.text for t in tokens[i:i + n]) in vocab.place_suffixes), 0)
             if suffix_len and i > 0:
                 start = None
                 k = i - 1
                 while k >= 0 and i - k <= 3 and self._adjacent(k, k + 1) and tokens[k].capitalized \
-                        and tokens[k].text not in vocab.org_not_starts and tokens[k].text not in vocab.not_places:
+                        and tokens[k].text not in vocab.place_name_stops and "person" not in self._kinds_at(k) \
+                        and "title" not in self._kinds_at(k):
                     start = k
                     k -= 1
                 if start is not None:
-                    found.append(self._pattern("place", start, i + suffix_len - 1))
+                    bare = (start, i - 1) if tokens[i].text[0].islower() else None  # "Henoko district"
+                    found.append(self._pattern("place", start, i + suffix_len - 1, bare=bare))
         return found
 
-    def _pattern(self, kind: str, start: int, end: int, acronym: int | None = None) -> Candidate:
+    def _kinds_at(self, i: int) -> set[str]:
+        return self.hit_kinds.get(i, set())
+
+    def _pattern(self, kind: str, start: int, end: int, acronym: int | None = None,
+                 bare: tuple[int, int] | None = None) -> Candidate:
+        """A candidate found by pattern; `acronym` is the token of the alias the bullet defines,
+        `bare` the tokens of the name without a lower-case generic word ("city of Kyotango")."""
         begin, stop = self.tokens[start].begin, self.tokens[end].end
         candidate = Candidate(begin, stop, kind, (), False, self.text[begin:stop])
         if acronym is not None:
-            candidate.keys = (self.tokens[acronym].text,)  # the alias the bullet defines
+            candidate.keys = (self.tokens[acronym].text,)
+        if bare is not None:
+            candidate.keys = (candidate.name,)
+            candidate.name = self.text[self.tokens[bare[0]].begin:self.tokens[bare[1]].end]
         return candidate
 
     # -- persons --------------------------------------------------------------------------
@@ -287,7 +356,7 @@ class _Bullet:
             first = self._index_at(title.begin)
             last = self._token_range(title.begin, title.end)[-1]
             written = self.text[title.begin:title.end]
-            plural = written.endswith("s") and not title.keys[0].endswith("s")
+            plural = written.lower() != title.keys[0].lower()  # the title's plural form matched
             names = self._names_after(last + 1, plural)
             if not names and first is not None:
                 names = self._name_before(first)
@@ -330,7 +399,7 @@ class _Bullet:
         count = 0
         while i < len(tokens) and count < 3 and self._adjacent(i - 1, i):
             word = tokens[i].text
-            if self._is_name_word(i) or (_ABBREVIATION.match(word) and len(word) == 2) \
+            if self._is_name_word(i) or (_INITIALS.match(word) and len(word) == 2) \
                     or (word in self.vocab.name_suffixes and end is not None):
                 end = i
                 count += 1
@@ -355,11 +424,19 @@ class _Bullet:
                 end = self._name_end(i, minimum=1)
                 if comma and end == i and not names:
                     break  # "its president, Takaaki Kajita" needs a full name after a comma
+                if skipped and end == i and not names and skipped < 8:
+                    skipped += 1  # "Under Secretary of State for Economic Growth, Energy, ..."
+                    i += 1
+                    continue
                 given = next((k for k in range(i, end + 1) if tokens[k].text in self.vocab.given_names), i)
                 names.append((tokens[given].begin, tokens[end].end))
                 i = end + 1
             elif not names and token.text == "," and not comma and skipped == 0:
                 comma = True
+                i += 1
+                continue
+            elif not names and skipped and token.text == ",":
+                skipped += 1
                 i += 1
                 continue
             elif not names and skipped < 8 and (token.text in _ROLE_CONNECTORS
@@ -522,44 +599,76 @@ class _Bullet:
         for c in self.chosen:
             if c.kind == "place":
                 self._add_named(places, c, "place")
-        # a capitalized name after "in", "at", "near"... that nothing else claims
-        tokens = self.tokens
+                if " and " in self.text[c.begin:c.end]:  # "the South and East China Seas"
+                    for inner in c.nested:
+                        if inner.kind == "place" and inner.end == c.end and inner.from_vocabulary:
+                            self._add_named(places, inner, "place")
+        # Unknown places: a capitalized name that nothing else claims after "in", "at", "near"
+        # ...; after "mayor of"; before "-based"; and the rest of a list that starts with a place
+        # ("Subic Bay, Clark, Manila, and Batangas").
+        tokens, vocab = self.tokens, self.vocab
+        starts = []
         for i, token in enumerate(tokens[:-1]):
-            if token.text not in self.vocab.place_prepositions:
+            word = token.text
+            if word in vocab.place_prepositions or (word == "of" and i > 0 and tokens[i - 1].text in vocab.place_titles):
+                starts.append(i + 1)
+        for i, token in enumerate(tokens):
+            if token.text.endswith("-based") and token.text[:1].isupper() and i not in self.claimed:
+                self._add_named(places, Candidate(token.begin, token.end - 6, "place", (), False,
+                                                  token.text[:-6]), "place")
+        for c in self.chosen:
+            if c.kind == "place":
+                starts.append(self._token_range(c.begin, c.end)[-1] + 1)
+        found: set[int] = set()
+        while starts:
+            k = starts.pop()
+            if k in found or k >= len(tokens):
                 continue
-            k = i + 1
-            while k < len(tokens):
-                end = k - 1
-                while end + 1 < len(tokens) and end + 1 - k < 3 and self._is_place_word(end + 1, person_words) \
-                        and self._adjacent(end, end + 1):
-                    end += 1
-                if end < k:
-                    break
-                after = tokens[end + 1].text if end + 1 < len(tokens) else "."
-                if after[:1].isupper() or after in ("(",) or tokens[end].text in self.vocab.org_heads:
-                    break
-                candidate = self._pattern("place", k, end)
-                self._add_named(places, candidate, "place")
-                if after in ("and", ",") and end + 2 < len(tokens):
-                    k = end + 2
-                    continue
-                break
+            if tokens[k].text in (",", "and") and (k + 1 < len(tokens) and tokens[k + 1].text == "and"):
+                k += 1
+            listed = tokens[k].text in (",", "and")
+            if listed:  # a list goes on only from a place
+                k += 1
+            end = self._place_run(k, person_words)
+            if end is None:
+                continue
+            if listed and not (self.text[tokens[k - 1].begin:tokens[k - 1].end] in (",", "and")):
+                continue
+            found.add(k)
+            self._add_named(places, self._pattern("place", k, end), "place")
+            if end + 1 < len(tokens) and tokens[end + 1].text in (",", "and"):
+                starts.append(end + 1)
         return list(places.values())
 
-    def _is_place_word(self, i: int, person_words: set[int]) -> bool:
-        word = self.tokens[i].text
-        return (i not in self.claimed and i not in person_words and word[:1].isupper() and not word.isupper()
-                and word not in self.vocab.not_places and word not in self.vocab.stopwords
-                and word not in self.vocab.org_not_starts)
+    def _place_run(self, k: int, person_words: set[int]) -> int | None:
+        """Last token of an unclaimed capitalized name of up to three words starting at k."""
+        tokens, vocab = self.tokens, self.vocab
+        end = None
+        while k < len(tokens) and (end is None or (k - end == 1 and self._adjacent(end, k))) and k - (end or k) < 3:
+            word = tokens[k].text
+            if (k in self.claimed or k in person_words or not word[:1].isupper() or word.isupper()
+                    or word in vocab.not_places or (end is None and word in vocab.place_name_stops)):
+                break
+            end = k
+            k += 1
+        if end is None or tokens[end].text in vocab.stopwords or tokens[end].text in vocab.org_heads:
+            return None
+        after = tokens[end + 1].text if end + 1 < len(tokens) else "."
+        if after[:1].isupper() or after == "(":
+            return None
+        return end
 
     def _organizations(self) -> list[Entity]:
         organizations: dict[str, Entity] = {}
         for c in self.chosen:
             if c.kind == "organization":
                 self._add_named(organizations, c, "organization")
-            if c.kind in ("organization", "place"):
+            # a bureau or office is listed beside the organization named at its start
+            if c.kind == "place" or (c.kind == "organization"
+                                     and self.text[c.begin:c.end].split()[-1] in self.vocab.org_unit_heads):
                 for inner in c.nested:
-                    if inner.kind == "organization" and inner.begin == c.begin and inner.keys != c.keys:
+                    if inner.kind == "organization" and inner.from_vocabulary and inner.begin == c.begin \
+                            and inner.end < c.end:
                         self._add_named(organizations, inner, "organization")
         # an acronym an unknown organization defined, used again later in the bullet
         for entity in organizations.values():
@@ -567,6 +676,7 @@ class _Bullet:
                 for match in re.finditer(rf"(?<![\w]){re.escape(alias)}(?![\w])", self.text):
                     if all(s.begin != match.start() for s in entity.spans):
                         entity.spans.append(self._span(match.start(), match.end()))
+                entity.spans.sort(key=lambda s: s.begin)
         return list(organizations.values())
 
     def _add_named(self, table: dict[str, Entity], c: Candidate, kind: str) -> None:
@@ -579,12 +689,14 @@ class _Bullet:
             key = "new-" + _slug(name)
             aliases = [c.keys[0]] if c.keys else []
             country, wikidata = None, None
-            known = next((e for e in table.values() if _normal(name) in {_normal(a) for a in [e.name, *e.aliases]}), None)
+            known = next((e for e in table.values() if _normal(name) in {_normal(a) for a in [e.name, *e.aliases]}
+                          or (e.key.startswith("new-") and e.name.startswith(name + " "))), None)
             if known is not None:
                 key = known.key
         if key in table:
             entity = table[key]
-            entity.spans.append(span)
+            if span not in entity.spans:
+                entity.spans.append(span)
             for alias in aliases:
                 if alias not in entity.aliases:
                     entity.aliases.append(alias)
@@ -645,19 +757,56 @@ class _Bullet:
 # -- helpers --------------------------------------------------------------------------------
 
 
-def _tokens(text: str) -> list[Token]:
+def _surnames(mention: str, vocab: Vocabulary) -> list[str]:
+    """The words of a name that can stand alone for the person: not given names or suffixes."""
+    words = mention.split()
+    if len(words) < 2:
+        return []
+    return [w for w in words if w not in vocab.given_names and w not in vocab.japanese_given_names
+            and w not in vocab.name_suffixes and not _INITIALS.match(w) and len(w) > 2
+            and w not in vocab.korean_surnames]
+
+
+def _add_named_elsewhere(event: Event, surnames: dict[str, Entity], vocab: Vocabulary) -> None:
+    """Add bare-surname mentions of persons found by pattern (here or in another bullet)."""
+    taken = [s for group in (event.persons, event.organizations, event.places, event.countries)
+             for e in group for s in e.spans]
+    for match in re.finditer(r"[A-Z][\w’'-]+", event.text):
+        word = match.group()
+        person = surnames.get(word)
+        if person is None or any(s.begin <= match.start() < s.end for s in taken):
+            continue
+        if re.search(r"(?:^|[.!?]\s+)$", event.text[:match.start()]):
+            continue  # a sentence's first word may be any capitalized word
+        span = Span(match.start(), match.end(), word)
+        own = next((p for p in event.persons if p.key == person.key), None)
+        if own is None:
+            own = Entity("person", person.key, person.name, [], list(person.aliases), None, person.country,
+                         person.wikidata, word)
+            event.persons.append(own)
+        own.spans.append(span)
+        own.spans.sort(key=lambda s: s.begin)
+        if person.country and all(c.key != person.country for c in event.countries):
+            term = vocab.term("country", person.country)
+            event.countries.append(Entity("country", person.country, term.name if term else person.country, [span]))
+            event.countries.sort(key=lambda c: c.key)
+        elif person.country:
+            next(c for c in event.countries if c.key == person.country).spans.append(span)
+
+
+def _tokens(text: str, abbreviations: frozenset[str]) -> list[Token]:
     tokens = []
     for match in _TOKEN.finditer(text):
-        begin, end, word = match.start(), match.end(), match.group()
-        for part_begin, part_end in _split_token(word, begin):
+        begin, word = match.start(), match.group()
+        for part_begin, part_end in _split_token(word, begin, abbreviations):
             tokens.append(Token(part_begin, part_end, text[part_begin:part_end]))
     return tokens
 
 
-def _split_token(word: str, begin: int) -> list[tuple[int, int]]:
+def _split_token(word: str, begin: int, abbreviations: frozenset[str]) -> list[tuple[int, int]]:
     """Split a possessive ("Japan’s" -> "Japan", "’s") and a sentence-final period."""
     parts = []
-    if len(word) > 1 and word.endswith(".") and not _ABBREVIATION.match(word):
+    if len(word) > 1 and word.endswith(".") and not _INITIALS.match(word) and word not in abbreviations:
         parts.append((begin + len(word) - 1, begin + len(word)))
         word = word[:-1]
     for mark in ("’s", "'s"):

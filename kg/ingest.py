@@ -15,7 +15,7 @@ from itertools import combinations
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import FOAF, ORG, RDF, XSD
+from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, XSD
 
 from kg.build import build_graph, digest_iri, new_graph
 from kg.errors import InputError, KGError
@@ -163,11 +163,12 @@ def graph_counts(graph: Graph) -> dict[str, int]:
 # --- the summary graph (docs/design.md, "Summary graph") --------------------------------------
 
 _EVENT_LINKS = """
-SELECT ?g ?event ?entity ?person WHERE { GRAPH ?g {
+SELECT ?g ?event ?link ?entity ?person WHERE { GRAPH ?g {
     ?event a sem:Event ; ?link ?entity .
     VALUES ?link { sem:hasActor sem:hasPlace ak:involvesCountry dcterms:subject sem:eventType }
     OPTIONAL { ?entity a foaf:Person . BIND(true AS ?person) }
 } }"""
+_LINKS = (SEM.hasActor, SEM.hasPlace, AK.involvesCountry, DCTERMS.subject, SEM.eventType)
 
 _EVENT_MONTHS = """
 SELECT ?g ?event (MIN(?day) AS ?first_day) (SAMPLE(?issued) AS ?published) WHERE { GRAPH ?g {
@@ -188,7 +189,6 @@ class _EventFacts:
 def _event_facts(store: Store, skip_graphs: set[str]) -> dict[str, _EventFacts]:
     """Per event: the entities it links, its persons and countries, its month."""
     facts: dict[str, _EventFacts] = defaultdict(_EventFacts)
-    country_prefix = str(mint("country", "XX"))[:-2]
     for row in store.rows(_EVENT_LINKS):
         if str(row["g"]) in skip_graphs:
             continue
@@ -196,7 +196,7 @@ def _event_facts(store: Store, skip_graphs: set[str]) -> dict[str, _EventFacts]:
         event.entities.add(entity)
         if "person" in row:
             event.persons.add(entity)
-        if str(entity).startswith(country_prefix):
+        if row["link"] == AK.involvesCountry:
             event.countries.add(entity)
     for row in store.rows(_EVENT_MONTHS):
         if str(row["g"]) in skip_graphs:
@@ -210,15 +210,32 @@ def _event_facts(store: Store, skip_graphs: set[str]) -> dict[str, _EventFacts]:
     return facts
 
 
+def _graph_event_facts(graph: Graph) -> dict[str, _EventFacts]:
+    """The same facts as `_event_facts`, read from one digest graph not yet stored."""
+    facts: dict[str, _EventFacts] = {}
+    for event in graph.subjects(RDF.type, SEM.Event):
+        event_facts = facts[str(event)] = _EventFacts()
+        for link in _LINKS:
+            for entity in graph.objects(event, link):
+                event_facts.entities.add(entity)
+                if (entity, RDF.type, FOAF.Person) in graph:
+                    event_facts.persons.add(entity)
+                if link == AK.involvesCountry:
+                    event_facts.countries.add(entity)
+        days = sorted(str(d) for d in graph.objects(event, SEM.hasTimeStamp) if d.datatype == XSD.date)
+        published = str(graph.value(graph.value(event, PROV.wasDerivedFrom), DCTERMS.issued) or "")
+        event_facts.month = days[0][:7] if days else published[:7] if len(published) >= 7 else None
+    return facts
+
+
 def summary_graph(store: Store, new_graphs: dict[URIRef, Graph]) -> Graph:
     """The summary graph as it will be once `new_graphs` replace their namesakes in `store`:
     person-person and country-country co-occurrence weights, monthly event counts per country,
     and the number of events linking each entity."""
     summary_iri = mint("graph", "summary")
-    pending = Store.in_memory()
-    pending.replace_graphs(new_graphs)
     facts = _event_facts(store, skip_graphs={str(iri) for iri in new_graphs} | {str(summary_iri)})
-    facts.update(_event_facts(pending, skip_graphs=set()))
+    for graph in new_graphs.values():
+        facts.update(_graph_event_facts(graph))
 
     pairs: Counter[tuple[str, URIRef, URIRef]] = Counter()
     monthly: Counter[tuple[URIRef, str]] = Counter()

@@ -9,6 +9,7 @@ boilerplate) and the series profiles are data in `data/series.toml`.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import tomllib
 from collections.abc import Iterable, Iterator
@@ -18,7 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from kg.dates import find_dates, parse_iso
-from kg.errors import InputError
+from kg.errors import InputError, VocabularyError
 from kg.model import Bullet, Digest
 from kg.resources import resource
 
@@ -42,6 +43,7 @@ class SeriesProfile:
     days_between_issues: int
     first_issue_day: int
     uncertainty_days: int
+    outlier_gap_days: int
 
     def estimate(self, volume: str) -> tuple[dt.date, dt.date, dt.date] | None:
         """(earliest, likeliest, latest) publication date of volume "N.M", or None."""
@@ -68,27 +70,31 @@ class PageLayout:
     bullet: re.Pattern[str]
     published: re.Pattern[str]
     boilerplate: re.Pattern[str]
+    trailer: re.Pattern[str]
     headline_max_chars: int
 
 
 @cache
 def _series_data() -> tuple[tuple[SeriesProfile, ...], PageLayout]:
     path = resource("data", "series.toml")
-    with path.open("rb") as handle:
-        data = tomllib.load(handle)
-    profiles = tuple(SeriesProfile(**entry) for entry in data["series"])
-    page = data["page"]
     flags = re.IGNORECASE
-
-    layout = PageLayout(
-        title=re.compile(page["title"], flags),
-        headlines_label=re.compile(page["headlines_label"], flags),
-        details_label=re.compile(page["details_label"], flags),
-        bullet=re.compile(page["bullet"]),
-        published=re.compile(page["published"], flags),
-        boilerplate=re.compile("|".join(f"(?:{p})" for p in page["boilerplate"]), flags),
-        headline_max_chars=int(page["headline_max_chars"]),
-    )
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+        profiles = tuple(SeriesProfile(**entry) for entry in data["series"])
+        page = data["page"]
+        layout = PageLayout(
+            title=re.compile(page["title"], flags),
+            headlines_label=re.compile(page["headlines_label"], flags),
+            details_label=re.compile(page["details_label"], flags),
+            bullet=re.compile(page["bullet"]),
+            published=re.compile(page["published"], flags),
+            boilerplate=re.compile("|".join(f"(?:{p})" for p in page["boilerplate"]), flags),
+            trailer=re.compile(page["trailer"], flags | re.DOTALL),
+            headline_max_chars=int(page["headline_max_chars"]),
+        )
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError, re.error) as error:
+        raise VocabularyError(f"{path}: cannot read the series profiles and page layout ({error})") from None
     return profiles, layout
 
 
@@ -143,12 +149,13 @@ def read_digest(path: str | Path, *, volume: str | None = None, published: str |
     if not data.strip():
         raise InputError(path, "file is empty")
     kind = _sniff(path, data)
+    created = meta_published = meta_title = None
     if kind == "pdf":
-        text, meta_published, meta_title = _pdf_text(path, data)
+        text, created, meta_title = _pdf_text(path, data)
     elif kind == "html":
-        text, meta_published, meta_title = _html_text(_decode(path, data))
+        text, meta_published, meta_title = _html_text(_decode(path, data, _declared_charset(data)))
     else:
-        text, meta_published, meta_title = _decode(path, data), None, None
+        text = _decode(path, data)
     return read_text(
         text,
         path.name,
@@ -156,6 +163,7 @@ def read_digest(path: str | Path, *, volume: str | None = None, published: str |
         published=published,
         metadata_published=meta_published,
         metadata_title=meta_title,
+        file_created=created,
     )
 
 
@@ -170,6 +178,8 @@ def _sniff(path: Path, data: bytes) -> str:
         return "html"
     if suffix in PDF_SUFFIXES:
         raise InputError(path, "has a .pdf name but is not a PDF file")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "text"  # UTF-16 with its byte order mark
     if b"\x00" in data[:8192]:
         raise InputError(path, "is a binary file, not a digest (expected .txt, .html or .pdf)")
     if suffix in TEXT_SUFFIXES | HTML_SUFFIXES:
@@ -177,15 +187,30 @@ def _sniff(path: Path, data: bytes) -> str:
     raise InputError(path, f"unknown format {suffix!r} (expected .txt, .html or .pdf)")
 
 
-def _decode(path: Path, data: bytes) -> str:
+def _decode(path: Path, data: bytes, charset: str | None = None) -> str:
+    """The file's text: UTF-8 (with or without BOM), UTF-16 with a BOM, or the charset an HTML
+    page declares. Anything else is refused rather than guessed."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif charset and not data.startswith(b"\xef\xbb\xbf"):
+        encoding = charset
+    else:
+        encoding = "utf-8-sig"
     try:
-        return data.decode("utf-8-sig")
+        return data.decode(encoding)
+    except LookupError:
+        raise InputError(path, f"declares an unknown character set {charset!r}") from None
     except UnicodeDecodeError as error:
         raise InputError(
             path,
-            f"is not UTF-8 text (byte {data[error.start]:#04x} at offset {error.start}); "
-            "save it as UTF-8 and try again",
+            f"is not {'UTF-8' if encoding == 'utf-8-sig' else encoding} text "
+            f"(byte {data[error.start]:#04x} at offset {error.start}); save it as UTF-8 and try again",
         ) from None
+
+
+def _declared_charset(data: bytes) -> str | None:
+    match = re.search(rb"<meta[^>]+charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", data[:4096], re.IGNORECASE)
+    return match[1].decode("ascii").lower() if match else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,6 +265,8 @@ class _HTMLDigest(HTMLParser):
         if tag in self.SKIP:
             self.skipping += 1
             return
+        if self.skipping:
+            return
         if tag == "time" and values.get("datetime"):
             self.time_published = self.time_published or values["datetime"]
         if tag == "title":
@@ -254,6 +281,8 @@ class _HTMLDigest(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in self.SKIP:
             self.skipping = max(0, self.skipping - 1)
+            return
+        if self.skipping:
             return
         if tag == "title":
             self.in_title = False
@@ -329,11 +358,13 @@ def read_text(
     published: str | None = None,
     metadata_published: str | None = None,
     metadata_title: str | None = None,
+    file_created: str | None = None,
 ) -> Digest:
     """Make a `Digest` from a page's text. `source` is the file name (it may carry the volume).
 
-    `metadata_published` is a date the file format carries (HTML meta, PDF creation date);
-    `metadata_title` the format's title, used when no title line is found.
+    `metadata_published` is a publication date the file declares (HTML meta, `<time>`);
+    `metadata_title` the file's title, used when no title line is found; `file_created` when the
+    file was made (PDF creation date), trusted only where it is plausible (see `_published`).
     """
     _, layout = _series_data()
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
@@ -347,9 +378,11 @@ def read_text(
             series, printed_volume = _clean_series(match["series"]), match["volume"]
     file_series, file_volume = _from_file_name(source)
     if volume is not None:
-        volume = volume.strip().lower().removeprefix("vol").strip(" .")
+        volume = re.sub(r"^vol(?:ume)?\.?\s*", "", volume.strip(), flags=re.IGNORECASE)
         if not re.fullmatch(r"\d+(?:\.\d+)*", volume):
             raise InputError(source, f"volume {volume!r} is not a number like 1.17")
+        if printed_volume and printed_volume != volume:
+            warnings.append(f"the page says Vol {printed_volume}; read as Vol {volume} as asked")
     volume = volume or printed_volume or file_volume
     series = series or file_series or _series_named_in(text)
     if volume is None:
@@ -368,6 +401,7 @@ def read_text(
         option=published,
         metadata=metadata_published,
         printed=page.published,
+        created=file_created,
         warnings=warnings,
     )
     return Digest(
@@ -400,8 +434,14 @@ def _parse_page(lines: list[str], layout: PageLayout) -> _Page:
     group = 0
     blank_run = 0
     last_was_bullet = False
+    # Text wrapped to a width (PDF text layers) fills its lines: a line well short of the width
+    # ends a paragraph, so the line after it starts a new one even without a blank line between.
+    widths = sorted(len(raw.strip()) for raw in lines if raw.strip())
+    full_width = 0.75 * widths[int(0.9 * (len(widths) - 1))] if widths else 0
+    last_length = 0
     for raw in lines:
         line = " ".join(raw.split())
+        previous_length, last_length = last_length, len(line)
         if not line:
             blank_run += 1
             last_was_bullet = False
@@ -439,15 +479,16 @@ def _parse_page(lines: list[str], layout: PageLayout) -> _Page:
         if printed and published is None:
             published = printed["date"].strip()
             continue
-        if last_was_bullet and gap == 0:
-            # A bullet wrapped over several lines (PDF text layers do this).
+        if last_was_bullet and gap == 0 and previous_length >= full_width:
+            # A bullet wrapped over several lines; a line break after a hyphen keeps the compound.
             text, bullet_group, bullet_label = bullets[-1]
-            joined = text[:-1] + line if text.endswith("-") and text[-2:-1].isalpha() else f"{text} {line}"
+            joined = f"{text}{line}" if text.endswith(("-", "–", "/")) else f"{text} {line}"
             bullets[-1] = (joined, bullet_group, bullet_label)
             continue
         last_was_bullet = False
         group += 1
-    return _Page(series, volume, published, bullets, labelled)
+    bullets = [(layout.trailer.sub("", text), g, label) for text, g, label in bullets]
+    return _Page(series, volume, published, [b for b in bullets if b[0]], labelled)
 
 
 def _clean_series(name: str) -> str:
@@ -456,7 +497,7 @@ def _clean_series(name: str) -> str:
 
 def _from_file_name(source: str) -> tuple[str | None, str | None]:
     """Series and volume from names like `us-japan-alliance-digest-vol-2.11.txt`, `vol-1.9-blog.txt`."""
-    stem = Path(source).name.rsplit(".", 1)[0] if "." in Path(source).name else Path(source).name
+    stem = re.sub(r"\.[A-Za-z]{2,5}$", "", Path(source).name)  # "vol-2.11" has no suffix to drop
     match = re.search(r"(?:^|[-_ ])vol(?:ume)?[-_ .]?(\d+\.\d+)(?=$|[-_ ])", stem, re.IGNORECASE)
     if not match:
         return None, None
@@ -475,30 +516,46 @@ def _split(page: _Page, layout: PageLayout, source: str) -> tuple[list[str], lis
     if not page.bullets:
         raise InputError(source, "no bullets found: not a digest page (expected headline and detail bullets)")
     if page.labelled and any(label == "details" for _, _, label in page.bullets):
-        headlines = [text for text, _, label in page.bullets if label == "headlines"]
+        # Everything above the details label is a headline, labelled as such or not.
+        headlines = [text for text, _, label in page.bullets if label != "details"]
         details = [text for text, _, label in page.bullets if label == "details"]
         return headlines, details
-    # Unlabelled: the headlines are the opening run of short bullets in one group; the details
-    # are the long bullets after them.
-    first_group = page.bullets[0][1]
-    headlines = []
-    for text, group, _ in page.bullets:
-        if group != first_group or len(text) > layout.headline_max_chars:
-            break
-        headlines.append(text)
+    # Unlabelled: the headlines are the opening group of bullets when blank lines (or other
+    # lines) set it apart and it is all headline-like; otherwise the opening run of headline-like
+    # bullets. The details are the bullets after them.
+    def headline_like(text: str) -> bool:
+        return len(text) <= layout.headline_max_chars and not (
+            text.rstrip("”’\"') ").endswith((".", "!", "?")) and len(text.split()) >= 12
+        )
+
+    first_group = [text for text, group, _ in page.bullets if group == page.bullets[0][1]]
+    if 1 < len(first_group) < len(page.bullets) and all(headline_like(t) for t in first_group):
+        headlines = first_group
+    else:
+        headlines = []
+        for text, _, _ in page.bullets:
+            if not headline_like(text):
+                break
+            headlines.append(text)
     details = [text for text, _, _ in page.bullets[len(headlines) :]]
     if not details:
-        if all(len(text) > layout.headline_max_chars for text in headlines):
-            return [], headlines
         raise InputError(source, f"has {len(headlines)} headline bullets but no detail bullets")
     return headlines, details
 
 
 def _pair(headlines: list[str], details: list[str], warnings: list[str]) -> list[Bullet]:
-    """The n-th headline announces the n-th detail bullet; with unequal counts only the pairs the
-    shared words confirm are kept."""
+    """The n-th headline announces the n-th detail bullet. With more headlines the page was cut
+    short and the order still holds; with fewer, a headline is kept only where shared words
+    confirm the pair."""
     if len(headlines) == len(details):
         return [Bullet(i + 1, h, d) for i, (h, d) in enumerate(zip(headlines, details, strict=True))]
+    if len(headlines) > len(details):
+        # A page cut short after its first detail bullets: those still follow the headlines' order.
+        warnings.append(
+            f"{len(headlines)} headlines but {len(details)} detail bullets (page cut short?); "
+            f"headlines {len(details) + 1}-{len(headlines)} announce bullets that are missing"
+        )
+        return [Bullet(i + 1, h, d) for i, (h, d) in enumerate(zip(headlines, details, strict=False))]
     warnings.append(
         f"{len(headlines)} headlines but {len(details)} detail bullets; "
         "headlines paired only where their words match"
@@ -508,15 +565,22 @@ def _pair(headlines: list[str], details: list[str], warnings: list[str]) -> list
 
 
 def _words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9+&]*", text.lower()) if len(w) > 2 or w[0].isdigit()}
+    return {w for w in re.findall(r"[a-z0-9][a-z0-9+&]*", text.lower()) if len(w) > 2 or w[0].isdigit()}
 
 
 def _align(headlines: list[str], details: list[str]) -> dict[int, str]:
-    """Order-keeping pairing of headlines with details that maximizes shared words (only pairs
-    sharing at least one word)."""
-    scores = [[len(_words(h) & _words(d)) for d in details] for h in headlines]
+    """Order-keeping pairing of headlines with details that maximizes the shared words, each
+    weighted by how few details use it ("Japan" says nothing, "Micronesia" a lot); only pairs
+    sharing a telling word are kept."""
+    detail_words = [_words(d) for d in details]
+    weight = {
+        word: math.log(len(details) / sum(word in words for words in detail_words))
+        for words in detail_words
+        for word in words
+    }
+    scores = [[sum(weight[w] for w in _words(h) & words) for words in detail_words] for h in headlines]
     rows, cols = len(headlines), len(details)
-    best = [[0] * (cols + 1) for _ in range(rows + 1)]
+    best = [[0.0] * (cols + 1) for _ in range(rows + 1)]
     for i in range(rows - 1, -1, -1):
         for j in range(cols - 1, -1, -1):
             best[i][j] = max(best[i + 1][j], best[i][j + 1], best[i + 1][j + 1] + scores[i][j])
@@ -546,35 +610,56 @@ def _published(
     option: str | None,
     metadata: str | None,
     printed: str | None,
+    created: str | None,
     warnings: list[str],
 ) -> tuple[str, str]:
-    """(ISO date, where it came from): the option, else metadata (HTML meta or a `published:`
-    line), else the series profile checked against the text's dates, else the text's dates."""
+    """(ISO date, where it came from), in this order: the option; a date the page prints
+    (`published:` line) or declares (HTML meta); the series profile, checked against the dates
+    in the text; the dates in the text. Never the copyright year.
+
+    A PDF's creation date is when someone saved the file, often long after the issue appeared:
+    it is used only when it is plausible, inside the profile's window for the volume (or, without
+    a profile, within two months after the latest date the text writes out), or when nothing
+    else dates the issue.
+    """
     if option is not None:
         value = parse_iso(option)
         if value is None:
             raise InputError(source, f"--published {option!r} is not a date like 2022-09-14, 2022-09 or 2022")
         return value, "option"
-    profile = _profile_for(series)
-    window = profile.estimate(volume) if profile else None
     for candidate in (printed, metadata):
         value = parse_iso(candidate) if candidate else None
-        if value is None:
-            continue
-        if candidate is metadata and printed is None and window and not _within(value, window):
-            # A PDF saved years after the issue appeared: its creation date says nothing.
-            warnings.append(f"ignored metadata date {value}: outside the range expected for Vol {volume}")
-            continue
-        return value, "metadata"
+        if value is not None:
+            return value, "metadata"
+        if candidate:
+            warnings.append(f"ignored publication date {candidate!r}: not a date")
+    created = parse_iso(created) if created else None
+    profile = _profile_for(series)
+    window = profile.estimate(volume) if profile else None
     if window is not None:
-        return _from_profile(window, volume, bullets, warnings), "profile"
+        if created is not None and _within(created, window):
+            return created, "metadata"
+        if created is not None:
+            warnings.append(f"ignored the PDF creation date {created}: not when Vol {volume} appeared")
+        return _from_profile(profile, volume, bullets, warnings), "profile"
     from_text = _from_text(bullets)
+    if created is not None and (from_text is None or _soon_after(created, from_text)):
+        if from_text is None:
+            warnings.append(f"publication date {created} is the PDF's creation date: nothing else dates it")
+        return created, "metadata"
     if from_text is not None:
-        warnings.append(f"publication year {from_text} inferred from the dates in the text")
+        warnings.append(f"publication date {from_text} inferred from the latest date in the text")
         return from_text, "text"
     raise InputError(
         source, "cannot tell when this digest was published (no date on the page); give it with --published"
     )
+
+
+def _soon_after(created: str, latest: str) -> bool:
+    """Is the creation date on or within two months after the latest month the text dates?"""
+    day = dt.date.fromisoformat(created if len(created) == 10 else (created + "-01-01")[:10])
+    first = dt.date.fromisoformat(latest + "-01")
+    return first <= day <= first + dt.timedelta(days=92)
 
 
 def _within(value: str, window: tuple[dt.date, dt.date, dt.date]) -> bool:
@@ -584,22 +669,25 @@ def _within(value: str, window: tuple[dt.date, dt.date, dt.date]) -> bool:
     return window[0] <= day <= window[2]
 
 
-def _from_profile(
-    window: tuple[dt.date, dt.date, dt.date], volume: str, bullets: list[Bullet], warnings: list[str]
-) -> str:
+def _from_profile(profile: SeriesProfile, volume: str, bullets: list[Bullet], warnings: list[str]) -> str:
     """The month of the latest event the text dates (an issue appears on or after the latest
-    event it reports, and the digest names events from its last two weeks); the profile gives the
-    year and the window that event must fall in. Without a dated event, the profile's estimate."""
-    earliest, likely, latest = window
-    days = [
-        dt.date.fromisoformat(ref.value)
+    event it reports); the profile gives the year and the window that event must fall in.
+    Without a dated event, the profile's estimate."""
+    earliest, likely, latest = profile.estimate(volume)
+    days = sorted(
+        day
         for bullet in bullets
         for ref in find_dates(bullet.text, latest.isoformat(), include_future=False)
-        if len(ref.value) == 10
-    ]
+        if len(ref.value) == 10 and (day := dt.date.fromisoformat(ref.value)) <= latest
+    )
+    # A digest reports the last two weeks densely: a lone day far after all the others is an
+    # older date read into the wrong year ("February 24" in a January issue), not the latest news.
+    gap = dt.timedelta(days=profile.outlier_gap_days)
+    while len(days) >= 2 and days[-1] - days[-2] > gap:
+        days.pop()
     if not days:
         return f"{likely.year}-{likely.month:02d}"
-    last = max(days)
+    last = days[-1]
     if last < earliest - dt.timedelta(days=31):
         warnings.append(
             f"the latest dated event ({last.isoformat()}) is long before Vol {volume} was due "
@@ -612,11 +700,15 @@ def _from_profile(
 
 
 def _from_text(bullets: list[Bullet]) -> str | None:
-    """Without a series profile: the latest year the text writes out for an event already past."""
-    years = [
-        int(ref.value[:4])
+    """Without a series profile: the month of the latest past day or month the text writes out
+    with its year ("March 3, 2021", "July 2019"). Bare years are too often targets or background
+    ("by 2030", "since 1985") to date an issue by."""
+    # Resolved against a far-off year, dates written without a year stand out and are dropped.
+    far = "9999"
+    written = [
+        ref.value[:7]
         for bullet in bullets
-        for ref in find_dates(bullet.text, "9999", include_future=False)
-        if ref.value[:4] != "9999"
+        for ref in find_dates(bullet.text, far, include_future=False)
+        if len(ref.value) >= 7 and not ref.value.startswith("999")
     ]
-    return str(max(years)) if years else None
+    return max(written) if written else None

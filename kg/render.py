@@ -87,8 +87,8 @@ def ego_page(store: object, entity: str, hops: int = 2, **criteria) -> str:
     """The network around one entity (IRI, label or alias), `hops` steps out."""
     selection = select(store, Criteria(entities=[entity], hops=hops, **criteria))
     seeds = resolve(store, entity)
-    label = _label(ox_store(store), seeds[0]) if seeds else entity
-    center = seeds[0].value if seeds else None
+    label = _label(ox_store(store), _node(seeds[0])) if seeds else entity
+    center = str(seeds[0]) if seeds else None
     return selection_page(selection, title=f"{label}: {hops}-hop network", center=center)
 
 
@@ -135,7 +135,8 @@ def cooccurrence_page(store: object, category: str = "person", criteria: Criteri
     note = f"{category} co-occurrence over {source}; edge weight = shared events"
     if dropped:
         note += f"; the {limit} heaviest of {len(heaviest)} pairs"
-    return _page(f"Who appears with whom: {category}s", note, nodes, edges, "")
+    plural = {"person": "persons", "country": "countries"}[category]
+    return _page(f"Who appears with whom: {plural}", note, nodes, edges, "")
 
 
 def entity_page(store: object, iri_or_label: str, hops: int = 2) -> str:
@@ -145,7 +146,7 @@ def entity_page(store: object, iri_or_label: str, hops: int = 2) -> str:
     seeds = resolve(db, iri_or_label)
     if not seeds:
         select(db, Criteria(entities=[iri_or_label]))  # raises SelectionError with suggestions
-    entity = seeds[0]
+    entity = _node(seeds[0])
     selection = select(db, Criteria(entities=[entity.value], hops=hops))
     label = _label(db, entity)
     aside = _entity_aside(selection, entity, label)

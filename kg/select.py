@@ -27,10 +27,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
+from oxrdflib._converter import to_ox_quad_pattern
 from oxrdflib.store import OxigraphStore
-from rdflib import Graph
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.term import Identifier
 
 from kg.errors import KGError, QueryError, SelectionError
 from kg.iri import AK, ITSRDF, NIF, PREFIXES, SEM, base, mint
@@ -114,9 +116,39 @@ def ox_store(store: object) -> ox.Store:
     raise KGError(f"not a store: {type(store).__name__}")
 
 
+class _SelectionStore(OxigraphStore):
+    """oxrdflib's store, giving plain strings back as rdflib's plain literals (not ^^xsd:string),
+    so a selection compares equal to the same triples parsed by rdflib."""
+
+    def triples(self, triple_pattern, context=None):
+        pattern = to_ox_quad_pattern(triple_pattern, context)
+        try:
+            quads = self._inner.quads_for_pattern(*pattern)
+        except (TypeError, ValueError):
+            return iter(())
+        return (((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)), iter((None,)))
+                for q in quads)
+
+
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Identifier:
+    """An Oxigraph term as the rdflib term rdflib's own parsers would make."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    if term.datatype.value == _XSD_STRING:
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+_XSD_STRING = str(XSD.string)
+
+
 def new_selection_graph() -> Graph:
     """An empty rdflib graph over an in-memory Oxigraph store, with the project's prefixes bound."""
-    graph = Graph(store=OxigraphStore(store=ox.Store()), identifier=DATASET_DEFAULT_GRAPH_ID)
+    graph = Graph(store=_SelectionStore(store=ox.Store()), identifier=DATASET_DEFAULT_GRAPH_ID)
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace, override=True)
     return graph
@@ -170,18 +202,21 @@ def select(store: object, criteria: Criteria | None = None, **options) -> Graph:
 # --- finding entities --------------------------------------------------------------------------
 
 
-def resolve(store: object, reference: str, kinds: Sequence[str] = ()) -> list[ox.NamedNode]:
+def resolve(store: object, reference: str, kinds: Sequence[str] = ()) -> list[URIRef]:
     """The entities an IRI, label, alias or code names (case-insensitive); [] if none.
 
     `kinds` restricts the rdf:types accepted, as IRIs (e.g. `str(AK.Country)`).
     """
-    db = ox_store(store)
+    return [URIRef(node.value) for node in _find(ox_store(store), reference, kinds)]
+
+
+def _find(db: ox.Store, reference: str, kinds: Sequence[str] = ()) -> list[ox.NamedNode]:
     reference = reference.strip()
     if re.match(r"^[a-z][a-z0-9+.-]*:[^\s]*$", reference, re.I) and "/" in reference:
         node = _N(reference)
         return [node] if _has_type(db, node, kinds) else []
     found = _by_name(db, _spellings(reference), kinds)
-    if not found:  # a key or code: "yasukazu-hamada", "JP", "CONSULT"
+    if not found and re.fullmatch(r"[\w.-]+", reference):  # a key or code: "yasukazu-hamada", "JP"
         keyed = [mint(kind, reference) for kind in ("person", "organization", "place", "topic")]
         if re.fullmatch(r"[A-Za-z]{2}", reference):
             keyed.append(mint("country", reference))
@@ -194,7 +229,7 @@ def resolve(store: object, reference: str, kinds: Sequence[str] = ()) -> list[ox
 
 def _resolve_entity(db: ox.Store, reference: str, kinds: Sequence[str] = (), what: str = "entity",
                     ) -> list[ox.NamedNode]:
-    found = resolve(db, reference, kinds)
+    found = _find(db, reference, kinds)
     if not found:
         raise SelectionError(f"no {what} is called {reference!r}.", _nearest(db, reference, kinds))
     return found
@@ -391,18 +426,19 @@ def _copy_events(db: ox.Store, out: ox.Store, events: list[str], allowed: set[st
         return allowed is None or not isinstance(node, ox.NamedNode) or node.value in allowed
 
     def describe(node: ox.NamedNode, graph: ox.NamedNode) -> None:
-        """An entity's own triples, and those of the entities they point at (its country)."""
-        if node.value in described:
-            return
-        described.add(node.value)
-        pointed = []
-        for quad in db.quads_for_pattern(node, None, None, graph):
-            quads.append(ox.Quad(quad.subject, quad.predicate, quad.object, default))
-            obj = quad.object
-            if isinstance(obj, ox.NamedNode) and obj.value.startswith(data_base):
-                pointed.append(obj)
-        for obj in pointed:
-            describe(obj, graph)
+        """An entity's own triples, and those of the entities they point at (its country).
+        (A loop, not recursion: a recursive closure would keep the store alive, and locked.)"""
+        pending = [node]
+        while pending:
+            node = pending.pop()
+            if node.value in described:
+                continue
+            described.add(node.value)
+            for quad in db.quads_for_pattern(node, None, None, graph):
+                quads.append(ox.Quad(quad.subject, quad.predicate, quad.object, default))
+                obj = quad.object
+                if isinstance(obj, ox.NamedNode) and obj.value.startswith(data_base):
+                    pending.append(obj)
 
     for iri in events:
         event = _N(iri)

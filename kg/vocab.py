@@ -91,15 +91,21 @@ class Vocabulary:
     japanese_given_names: frozenset[str]
     korean_surnames: frozenset[str]
     name_suffixes: frozenset[str]
+    abbreviations: frozenset[str]
     stopwords: frozenset[str]
     org_heads: frozenset[str]
     org_leading_heads: tuple[str, ...]
     org_not_heads: frozenset[str]
     org_connectors: frozenset[str]
+    org_generic_words: frozenset[str]
+    org_not_acronyms: frozenset[str]
+    org_unit_heads: frozenset[str]
     org_not_starts: frozenset[str]
     place_prefixes: tuple[str, ...]
     place_suffixes: frozenset[str]
     place_prepositions: frozenset[str]
+    place_name_stops: frozenset[str]
+    place_titles: frozenset[str]
     not_places: frozenset[str]
     topics: tuple[Concept, ...]
     event_types: tuple[Concept, ...]
@@ -216,15 +222,21 @@ def build(vocab: Path, patterns: Path) -> Vocabulary:
         japanese_given_names=frozenset(words(names, "japanese_given_names", patterns / "names.toml")),
         korean_surnames=frozenset(words(names, "korean_surnames", patterns / "names.toml")),
         name_suffixes=frozenset(words(names, "suffixes", patterns / "names.toml")),
+        abbreviations=frozenset(words(names, "abbreviations", patterns / "names.toml")),
         stopwords=frozenset(words(stop, "words", patterns / "stopwords.toml")),
         org_heads=frozenset(words(orgs, "heads", patterns / "organizations.toml")),
         org_leading_heads=tuple(words(orgs, "leading_heads", patterns / "organizations.toml")),
         org_not_heads=frozenset(words(orgs, "not_heads", patterns / "organizations.toml")),
         org_connectors=frozenset(words(orgs, "connectors", patterns / "organizations.toml")),
+        org_generic_words=frozenset(words(orgs, "generic_words", patterns / "organizations.toml")),
+        org_not_acronyms=frozenset(words(orgs, "not_acronyms", patterns / "organizations.toml")),
+        org_unit_heads=frozenset(words(orgs, "unit_heads", patterns / "organizations.toml")),
         org_not_starts=frozenset(words(orgs, "not_starts", patterns / "organizations.toml")),
         place_prefixes=tuple(words(places, "prefixes", patterns / "places.toml")),
         place_suffixes=frozenset(words(places, "suffixes", patterns / "places.toml")),
         place_prepositions=frozenset(words(places, "after_prepositions", patterns / "places.toml")),
+        place_name_stops=frozenset(words(places, "name_stops", patterns / "places.toml")),
+        place_titles=frozenset(words(places, "place_titles", patterns / "places.toml")),
         not_places=frozenset(words(places, "not_places", patterns / "places.toml")),
         topics=topics,
         event_types=event_types,

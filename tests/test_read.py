@@ -71,7 +71,8 @@ def test_web_page_shape_gives_title_headlines_details_and_drops_boilerplate(tmp_
 
 def test_bom_and_crlf_read_the_same_as_plain_utf8(tmp_path):
     plain = read_digest(write(tmp_path, "a.txt", web_page()))
-    windows = read_digest(write(tmp_path, "b.txt", b"\xef\xbb\xbf" + web_page().replace("\n", "\r\n").encode()))
+    crlf = b"\xef\xbb\xbf" + web_page().replace("\n", "\r\n").encode()
+    windows = read_digest(write(tmp_path, "b.txt", crlf))
     assert windows.bullets == plain.bullets
     assert (windows.volume, windows.published) == (plain.volume, plain.published)
 
@@ -84,7 +85,8 @@ def test_every_bullet_mark_is_read(tmp_path, marker):
 def test_numbered_bullets(tmp_path):
     head = "\n".join(f"{i}. {h}" for i, h in enumerate(HEADLINES, 1))
     body = "\n".join(f"{i}) {d}" for i, d in enumerate(DETAILS, 1))
-    assert_paired(read_digest(write(tmp_path, "us-japan-alliance-digest-vol-1.17.txt", f"{head}\n\n{body}\n")))
+    path = write(tmp_path, "us-japan-alliance-digest-vol-1.17.txt", f"{head}\n\n{body}\n")
+    assert_paired(read_digest(path))
 
 
 @pytest.mark.parametrize(
@@ -101,6 +103,11 @@ def test_labelled_shape_without_title_takes_volume_from_file_name(tmp_path, head
     assert_paired(digest)
 
 
+def test_details_label_alone_makes_the_bullets_above_it_headlines(tmp_path):
+    text = "\n".join(f"- {h}" for h in HEADLINES) + "\nDetails\n" + "\n".join(f"- {d}" for d in DETAILS)
+    assert_paired(read_digest(write(tmp_path, "us-japan-alliance-digest-vol-1.17.txt", text)))
+
+
 def test_labels_decide_even_when_a_detail_is_short(tmp_path):
     text = "Headlines:\n- First item\n- Second item\nDetails:\n- Short detail on July 5.\n- Another one.\n"
     digest = read_digest(write(tmp_path, "us-japan-alliance-digest-vol-1.14.txt", text))
@@ -111,7 +118,8 @@ def test_labels_decide_even_when_a_detail_is_short(tmp_path):
 
 
 def test_summit_headlines_label_and_no_details_label(tmp_path):
-    text = web_page().replace("Image Source: dvids\n", "Biden-Kishida Summit Headlines:\n\nImage Source: Reuters\n\n")
+    label = "Biden-Kishida Summit Headlines:\n\nImage Source: Reuters\n\n"
+    text = web_page().replace("Image Source: dvids\n", label)
     assert_paired(read_digest(write(tmp_path, "issue.txt", text)))
 
 
@@ -131,7 +139,8 @@ def test_blog_listing_shape(tmp_path):
 def test_more_headlines_than_details_warns_and_keeps_the_certain_pairs(tmp_path):
     cut = web_page().replace(f"  • {DETAILS[2]}\n", "")
     digest = read_digest(write(tmp_path, "issue.txt", cut))
-    assert [(b.headline, b.text) for b in digest.bullets] == list(zip(HEADLINES[:2], DETAILS[:2], strict=True))
+    assert [b.headline for b in digest.bullets] == HEADLINES[:2]
+    assert [b.text for b in digest.bullets] == DETAILS[:2]
     assert any("3 headlines but 2 detail bullets" in w for w in digest.warnings)
 
 
@@ -169,6 +178,14 @@ def test_volume_option_supplies_a_missing_volume(tmp_path):
     assert (digest.series, digest.volume, digest.published) == (SERIES, "1.17", "2022-09")
 
 
+def test_volume_option_overrides_the_title_with_a_warning(tmp_path):
+    digest = read_digest(write(tmp_path, "issue.txt", web_page()), volume="Vol 1.18")
+    assert digest.volume == "1.18"
+    assert any("the page says Vol 1.17" in w for w in digest.warnings)
+    with pytest.raises(InputError, match=r"issue\.txt.*volume 'first'"):
+        read_digest(write(tmp_path, "issue.txt", web_page()), volume="first")
+
+
 def test_published_option_wins_and_is_checked(tmp_path):
     path = write(tmp_path, "issue.txt", web_page())
     digest = read_digest(path, published="2022-09-16")
@@ -191,6 +208,17 @@ def test_profile_month_comes_from_the_latest_event_not_a_future_one(tmp_path):
     assert digest.published == "2022-09"
 
 
+def test_an_older_yearless_date_does_not_make_a_later_publication_month(tmp_path):
+    details = [
+        "President Biden welcomed PM Kishida to the White House on January 13 for a summit.",
+        "Sanctions on Russia have tightened since the invasion of Ukraine on February 24.",
+        "The ministers met in Washington on January 11 and agreed on a long to-do list.",
+    ]
+    text = "Headlines:\n- Summit\n- Sanctions\n- Ministers\nDetails:\n" + "\n".join(f"- {d}" for d in details)
+    digest = read_digest(write(tmp_path, "us-japan-alliance-digest-vol-2.1.txt", text))
+    assert (digest.published, digest.published_from) == ("2023-01", "profile")
+
+
 def test_the_copyright_year_is_never_the_publication_year(tmp_path):
     text = (
         "Tokyo Policy Notes Vol 4.2\n\n- Allies meet\n\n- The allies met again to discuss supply chains "
@@ -210,7 +238,7 @@ def test_unknown_series_dated_from_its_text(tmp_path):
     )
     digest = read_digest(write(tmp_path, "notes.txt", text))
     assert (digest.series, digest.volume, digest.published, digest.published_from) == (
-        "Tokyo Policy Notes", "4.2", "2021", "text")
+        "Tokyo Policy Notes", "4.2", "2021-03", "text")
 
 
 # --- HTML and PDF --------------------------------------------------------------------------------
@@ -248,6 +276,17 @@ def test_html_publication_date_from_meta(tmp_path, meta):
     assert (digest.published, digest.published_from) == ("2022-09-16", "metadata")
 
 
+def test_html_in_a_declared_legacy_charset(tmp_path):
+    page = html_page('<meta charset="windows-1252">').replace("Okinawa re-elects", "Okinawa ré-elects")
+    digest = read_digest(write(tmp_path, "issue.html", page.encode("cp1252")))
+    assert digest.bullets[2].headline == "Okinawa ré-elects its governor"
+
+
+def test_utf16_text_with_byte_order_mark(tmp_path):
+    digest = read_digest(write(tmp_path, "issue.txt", web_page().encode("utf-16")))
+    assert_paired(digest)
+
+
 def test_html_time_element_and_content_sniffing(tmp_path):
     page = html_page().replace("<h1>", '<time datetime="2022-09-15">Sep 15</time><h1>')
     digest = read_digest(write(tmp_path, "issue.txt", page))  # an HTML file saved as .txt
@@ -269,8 +308,13 @@ def pdf_bytes(lines: list[str], *, created=None) -> bytes:
 
 
 def ascii_lines() -> list[str]:
-    plain = [d.replace("'", "'") for d in DETAILS]
-    return [f"{SERIES} Vol 1.17", "", *[f"- {h}" for h in HEADLINES], "", "", *[f"- {d}" for d in plain]]
+    """The test digest in the characters a core PDF font has ("-" bullets), its self-description
+    running on from the last bullet as PDF text layers have it."""
+    return [
+        f"{SERIES} Vol 1.17", "", *[f"- {h}" for h in HEADLINES], "", "", *[f"- {d}" for d in DETAILS],
+        f'"{SERIES}" is a bi-weekly summary of bilateral developments compiled by Sasakawa USA. '
+        "To receive it by email, contact us.",
+    ]
 
 
 def test_pdf_with_wrapped_bullets(tmp_path):
@@ -279,7 +323,7 @@ def test_pdf_with_wrapped_bullets(tmp_path):
     assert_paired(digest)
     # fpdf2 stamps the time of writing as creation date: far from when Vol 1.17 appeared.
     assert (digest.published, digest.published_from) == ("2022-09", "profile")
-    assert any("ignored metadata date" in w for w in digest.warnings)
+    assert any("ignored the PDF creation date" in w for w in digest.warnings)
 
 
 def test_pdf_creation_date_inside_the_expected_window_is_used(tmp_path):
@@ -288,6 +332,19 @@ def test_pdf_creation_date_inside_the_expected_window_is_used(tmp_path):
     created = dt.datetime(2022, 9, 16, 10, 0, tzinfo=dt.UTC)
     digest = read_digest(write(tmp_path, "issue.pdf", pdf_bytes(ascii_lines(), created=created)))
     assert (digest.published, digest.published_from) == ("2022-09-16", "metadata")
+
+
+def test_pdf_of_an_unknown_series_dated_by_a_plausible_creation_date(tmp_path):
+    import datetime as dt
+
+    lines = ["Tokyo Policy Notes Vol 4.2", "", "- Allies meet", "",
+             "- The allies met on March 3, 2021 to discuss supply chains and export controls at length."]
+    created = dt.datetime(2021, 3, 20, tzinfo=dt.UTC)
+    digest = read_digest(write(tmp_path, "notes.pdf", pdf_bytes(lines, created=created)))
+    assert (digest.published, digest.published_from) == ("2021-03-20", "metadata")
+    years_later = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    late = read_digest(write(tmp_path, "late.pdf", pdf_bytes(lines, created=years_later)))
+    assert (late.published, late.published_from) == ("2021-03", "text")
 
 
 def test_pdf_without_text_layer(tmp_path):

@@ -70,7 +70,7 @@ def break_actor(graph):
         (break_second_label, "event/1 rdfs:label", "one headline as its label, or none"),
         (break_offsets, "mention/17-23 nif:beginIndex", "begin offset is a non-negative integer below"),
         (break_negative_offset, "mention/17-23 nif:beginIndex", "non-negative"),
-        (break_anchor, "mention/17-23", "words are not the event text between its offsets"),
+        (break_anchor, "1.17: a mention's words are not the event text", "(value: digest/us-japan-alliance-digest/1.17/event/1/mention/17-23)"),
         (break_missing_anchor, "mention/17-23 nif:anchorOf", "exact words"),
         (break_timestamp, "event/1 sem:hasTimeStamp", "xsd:date, xsd:gYearMonth or xsd:gYear"),
         (break_datetime_timestamp, "event/1 sem:hasTimeStamp", "xsd:date, xsd:gYearMonth or xsd:gYear"),
