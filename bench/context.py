@@ -24,6 +24,33 @@ class Context:
     endpoint_seconds: float = 30.0
     graphs: dict[int, SyntheticGraph] = field(default_factory=dict)
     stores: dict[int, LoadedStore] = field(default_factory=dict)
+    rdflib: tuple[object, float] | None = None
+    slow_named_queries: set[str] | None = None  # too slow to put under endpoint load (query section)
+    rdflib_has_summary: bool = False
+
+    def rdflib_dataset(self, with_summary: bool = False) -> tuple[object, float]:
+        """rdflib's in-memory Dataset (union default graph) holding the 10k-event graph, and the
+        seconds parsing it took; loaded once per run. `with_summary` adds the store's summary
+        graph, so named queries see the same data as on the store."""
+        from rdflib import Dataset
+
+        if self.rdflib is None:
+            path = self.graph(COMPARISON_EVENTS).path
+            started = time.perf_counter()
+            dataset = Dataset(default_union=True)
+            dataset.parse(str(path), format="nquads")
+            self.rdflib = (dataset, time.perf_counter() - started)
+        if with_summary and not self.rdflib_has_summary:
+            folder = self.store(COMPARISON_EVENTS).folder
+            summary = summary_nquads(folder, folder.with_suffix(".summary.nq"))
+            self.rdflib[0].parse(str(summary), format="nquads")
+            self.rdflib_has_summary = True
+        return self.rdflib
+
+    def drop_rdflib(self) -> None:
+        """Free rdflib's dataset (gigabytes) once no section needs it."""
+        self.rdflib = None
+        self.rdflib_has_summary = False
 
     def graph(self, events: int) -> SyntheticGraph:
         """The synthetic N-Quads file of `events` events (cached under bench/out/)."""
@@ -91,3 +118,15 @@ def load_store(folder: Path, nquads: Path) -> float:
         summary = summary_graph(store, {})
         store.replace_graphs({summary.identifier: summary})
         return time.perf_counter() - started
+
+
+def summary_nquads(folder: Path, out: Path) -> Path:
+    """The store's summary graph written as N-Quads (for rdflib to load the same data)."""
+    import pyoxigraph as ox
+
+    from kg.iri import mint
+
+    store = ox.Store.read_only(str(folder))
+    summary = ox.NamedNode(str(mint("graph", "summary")))
+    ox.serialize(store.quads_for_pattern(None, None, None, summary), str(out), ox.RdfFormat.N_QUADS)
+    return out

@@ -63,18 +63,19 @@ _VOLUME = re.compile(r"(Vol(?:ume)?\.?\s*)(\d+)\.(\d+)", re.IGNORECASE)
 
 
 def hundred_digests(folder: Path, count: int = INGEST_DIGESTS) -> list[Path]:
-    """`count` digest files made from the corpus with distinct volumes (same major volume, so the
-    series profile still dates them; the issue date written on a `published:` line)."""
+    """`count` digest files made from the corpus with distinct volumes: the same major volume,
+    a new issue number in the file name and title (where the page prints one), and the original's
+    publication date on a `published:` line."""
     from kg.read import read_digest
 
     sources = corpus_files()
     written = []
     for i in range(count):
         source = sources[i % len(sources)]
-        published = read_digest(source).published
+        original = read_digest(source)
+        published = original.published
         text = source.read_text(encoding="utf-8")
-        major = _VOLUME.search(text).group(2)
-        volume = f"{major}.{100 + i}"
+        volume = f"{original.volume.split('.')[0]}.{100 + i}"
         text = _VOLUME.sub(lambda m, volume=volume: m.group(1) + volume, text)
         path = folder / f"us-japan-alliance-digest-vol-{volume}.txt"
         path.write_text(f"published: {published}\n{text}", encoding="utf-8")

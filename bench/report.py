@@ -77,6 +77,76 @@ def median_time(action: Callable[[], object], repeat: int = 3, budget: float = 3
     return statistics.median(times)
 
 
+@dataclass
+class Capped:
+    """Times of an action run in a child process that is stopped once a run passes the cap."""
+
+    times: list[float]
+    stopped: bool  # a run passed the cap and was killed
+    error: str = ""
+    value: object = None  # what the action returned (when it is small: a count, say)
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.times) if self.times else None
+
+    def text(self, cap: float) -> str:
+        if self.error:
+            return f"error: {self.error}"
+        if not self.times:
+            return f"> {cap:.0f} s (stopped)"
+        return seconds(self.median)
+
+
+def _capped_child(make_action: Callable[[], Callable[[], object]], repeat: int, answer) -> None:
+    try:
+        action = make_action()
+        for _ in range(repeat):
+            started = time.perf_counter()
+            value = action()
+            took = time.perf_counter() - started
+            answer.send(("time", (took, value if isinstance(value, int | float | str) else None)))
+    except Exception as error:
+        answer.send(("error", f"{type(error).__name__}: {error}".replace("\n", " ")[:160]))
+
+
+def capped(make_action: Callable[[], Callable[[], object]], cap: float, repeat: int = 3) -> Capped:
+    """Run `make_action()()` up to `repeat` times in a forked child (Python cannot interrupt a
+    running query), stopping it when one run passes `cap` seconds or the runs together pass
+    3 x cap. `make_action` runs in the child, so it can open its own store there."""
+    import multiprocessing
+
+    fork = multiprocessing.get_context("fork")
+    receive, send = fork.Pipe(duplex=False)
+    child = fork.Process(target=_capped_child, args=(make_action, repeat, send), daemon=True)
+    child.start()
+    send.close()
+    result = Capped([], False)
+    try:
+        while len(result.times) < repeat:
+            if not receive.poll(cap):
+                result.stopped = True
+                break
+            try:
+                kind, value = receive.recv()
+            except EOFError:
+                result.error = "the child process died"
+                break
+            if kind == "error":
+                result.error = value
+                break
+            took, result.value = value
+            result.times.append(took)
+            if sum(result.times) > 3 * cap:
+                break
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receive.close()
+    return result
+
+
 def machine() -> str:
     """The machine the figures come from."""
     memory = ""

@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 
 import pycountry
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.term import Node
 
 from kg.errors import InputError
 from kg.iri import AK, ITSRDF, NIF, PREFIXES, SEM, WD, mint
@@ -25,6 +27,8 @@ _DATE_TYPES = (
     (re.compile(r"\d{4}"), XSD.gYear),
 )
 
+Triple = tuple[Node, Node, Node]
+
 _CONCEPT_SCHEMES = {
     "topic": (AK.TopicScheme, "Alliance topics"),
     "event_type": (AK.EventTypeScheme, "Event types"),
@@ -33,13 +37,19 @@ _CONCEPT_SCHEMES = {
 
 def date_literal(value: str, source: str = "extraction") -> Literal:
     """An ISO date string as a literal typed by its precision: xsd:date, xsd:gYearMonth, xsd:gYear."""
+    literal = _date_literal(value)
+    if literal is None:
+        raise InputError(source, f"{value!r} is not an ISO date (YYYY-MM-DD, YYYY-MM or YYYY)")
+    return literal
+
+
+@lru_cache(maxsize=8192)
+def _date_literal(value: str) -> Literal | None:
     for pattern, datatype in _DATE_TYPES:
         if pattern.fullmatch(value):
             literal = Literal(value, datatype=datatype)
-            if literal.ill_typed:
-                break
-            return literal
-    raise InputError(source, f"{value!r} is not an ISO date (YYYY-MM-DD, YYYY-MM or YYYY)")
+            return None if literal.ill_typed else literal
+    return None
 
 
 def new_graph(identifier: URIRef | None = None) -> Graph:
@@ -60,13 +70,21 @@ def entity_iri(entity: Entity) -> URIRef:
     return mint(entity.kind, entity.key)
 
 
+def build_triples(extraction: Extraction) -> set[Triple]:
+    """The triples of one digest's named graph (see `build_graph`)."""
+    digest = extraction.digest
+    triples: set[Triple] = set()
+    _add_digest(triples, digest)
+    for event in extraction.events:
+        _add_event(triples, digest, event)
+    return triples
+
+
 def build_graph(extraction: Extraction) -> Graph:
     """The named graph of one digest: the digest, its events, their mentions and every entity they link."""
-    digest = extraction.digest
-    graph = new_graph(digest_iri(digest))
-    _add_digest(graph, digest)
-    for event in extraction.events:
-        _add_event(graph, digest, event)
+    graph = new_graph(digest_iri(extraction.digest))
+    for triple in build_triples(extraction):  # a set first: rdflib's add costs far more than dedup
+        graph.add(triple)
     return graph
 
 
@@ -77,26 +95,26 @@ def ontology_graph() -> Graph:
     return graph
 
 
-def _add_digest(graph: Graph, digest: Digest) -> None:
+def _add_digest(triples: set[Triple], digest: Digest) -> None:
     node = digest_iri(digest)
-    graph.add((node, RDF.type, AK.Digest))
-    graph.add((node, RDF.type, PROV.Entity))
-    graph.add((node, DCTERMS.title, Literal(digest.title)))
-    graph.add((node, AK.series, Literal(digest.series)))
-    graph.add((node, AK.volume, Literal(digest.volume)))
-    graph.add((node, DCTERMS.issued, date_literal(digest.published, digest.source)))
-    graph.add((node, DCTERMS.source, Literal(digest.source)))
+    triples.add((node, RDF.type, AK.Digest))
+    triples.add((node, RDF.type, PROV.Entity))
+    triples.add((node, DCTERMS.title, Literal(digest.title)))
+    triples.add((node, AK.series, Literal(digest.series)))
+    triples.add((node, AK.volume, Literal(digest.volume)))
+    triples.add((node, DCTERMS.issued, date_literal(digest.published, digest.source)))
+    triples.add((node, DCTERMS.source, Literal(digest.source)))
 
 
-def _add_event(graph: Graph, digest: Digest, event: Event) -> None:
+def _add_event(triples: set[Triple], digest: Digest, event: Event) -> None:
     node = mint("event", digest.series, digest.volume, event.position)
-    graph.add((node, RDF.type, SEM.Event))
-    graph.add((node, RDF.type, NIF.Context))
+    triples.add((node, RDF.type, SEM.Event))
+    triples.add((node, RDF.type, NIF.Context))
     if event.headline:
-        graph.add((node, RDFS.label, Literal(event.headline)))
-    graph.add((node, DCTERMS.description, Literal(event.text)))
-    graph.add((node, AK.position, Literal(event.position)))
-    graph.add((node, PROV.wasDerivedFrom, digest_iri(digest)))
+        triples.add((node, RDFS.label, Literal(event.headline)))
+    triples.add((node, DCTERMS.description, Literal(event.text)))
+    triples.add((node, AK.position, Literal(event.position)))
+    triples.add((node, PROV.wasDerivedFrom, digest_iri(digest)))
 
     links = (
         (SEM.hasActor, event.persons),
@@ -110,17 +128,17 @@ def _add_event(graph: Graph, digest: Digest, event: Event) -> None:
     where = f"{digest.source}, event {event.position}"
     for predicate, entities in links:
         for entity in entities:
-            graph.add((node, predicate, entity_iri(entity)))
-            _describe(graph, entity, country_names)
+            triples.add((node, predicate, entity_iri(entity)))
+            _describe(triples, entity, country_names)
     for date in event.dates:
-        graph.add((node, SEM.hasTimeStamp, date_literal(date.value, where)))
+        triples.add((node, SEM.hasTimeStamp, date_literal(date.value, where)))
     for person in event.persons:
         if person.role:
-            _add_membership(graph, person, node, _attested_on(event.dates, digest, where))
-    _add_mentions(graph, digest, event, node, where)
+            _add_membership(triples, person, node, _attested_on(event.dates, digest, where))
+    _add_mentions(triples, digest, event, node, where)
 
 
-def _describe(graph: Graph, entity: Entity, country_names: dict[str, str]) -> None:
+def _describe(triples: set[Triple], entity: Entity, country_names: dict[str, str]) -> None:
     """Label, types, country and sameAs of an entity, so this graph is self-contained."""
     node = entity_iri(entity)
     kind = entity.kind
@@ -133,42 +151,42 @@ def _describe(graph: Graph, entity: Entity, country_names: dict[str, str]) -> No
         "event_type": (SKOS.Concept,),
     }[kind]
     for rdf_type in types:
-        graph.add((node, RDF.type, rdf_type))
+        triples.add((node, RDF.type, rdf_type))
     if kind in _CONCEPT_SCHEMES:
         scheme, scheme_label = _CONCEPT_SCHEMES[kind]
-        graph.add((node, SKOS.prefLabel, Literal(entity.name)))
-        graph.add((node, SKOS.inScheme, scheme))
-        graph.add((scheme, RDF.type, SKOS.ConceptScheme))
-        graph.add((scheme, SKOS.prefLabel, Literal(scheme_label)))
+        triples.add((node, SKOS.prefLabel, Literal(entity.name)))
+        triples.add((node, SKOS.inScheme, scheme))
+        triples.add((scheme, RDF.type, SKOS.ConceptScheme))
+        triples.add((scheme, SKOS.prefLabel, Literal(scheme_label)))
     # Concepts get an rdfs:label too, so one property finds the label of any node.
-    graph.add((node, RDFS.label, Literal(entity.name)))
+    triples.add((node, RDFS.label, Literal(entity.name)))
     alt_labels = {*entity.aliases, entity.mention or entity.name} - {entity.name}
     for alias in alt_labels:
-        graph.add((node, SKOS.altLabel, Literal(alias)))
+        triples.add((node, SKOS.altLabel, Literal(alias)))
     if kind in ("country", "event_type"):
-        graph.add((node, SKOS.notation, Literal(entity.key.upper())))
+        triples.add((node, SKOS.notation, Literal(entity.key.upper())))
     if entity.wikidata:
-        graph.add((node, OWL.sameAs, WD[entity.wikidata]))
+        triples.add((node, OWL.sameAs, WD[entity.wikidata]))
     if entity.country and kind in ("person", "organization", "place"):
         country = mint("country", entity.country)
-        graph.add((node, AK.nationality if kind == "person" else AK.country, country))
-        _describe_country_code(graph, entity.country, country_names)
+        triples.add((node, AK.nationality if kind == "person" else AK.country, country))
+        _describe_country_code(triples, entity.country, country_names)
 
 
-def _describe_country_code(graph: Graph, code: str, country_names: dict[str, str]) -> None:
+def _describe_country_code(triples: set[Triple], code: str, country_names: dict[str, str]) -> None:
     """A country known only by its code (a person's nationality the event does not list)."""
     code = code.upper()
     node = mint("country", code)
-    if (node, RDF.type, AK.Country) in graph:
+    if (node, RDF.type, AK.Country) in triples:
         return
     name = country_names.get(code)
     if name is None:
         record = pycountry.countries.get(alpha_2=code)
         name = getattr(record, "common_name", None) or (record.name if record else code)
-    graph.add((node, RDF.type, AK.Country))
-    graph.add((node, RDF.type, SEM.Place))
-    graph.add((node, RDFS.label, Literal(name)))
-    graph.add((node, SKOS.notation, Literal(code)))
+    triples.add((node, RDF.type, AK.Country))
+    triples.add((node, RDF.type, SEM.Place))
+    triples.add((node, RDFS.label, Literal(name)))
+    triples.add((node, SKOS.notation, Literal(code)))
 
 
 def _attested_on(dates: list[DateRef], digest: Digest, where: str) -> Literal:
@@ -177,18 +195,18 @@ def _attested_on(dates: list[DateRef], digest: Digest, where: str) -> Literal:
     return date_literal(full_dates[0], where) if full_dates else date_literal(digest.published, where)
 
 
-def _add_membership(graph: Graph, person: Entity, event_node: URIRef, attested_on: Literal) -> None:
+def _add_membership(triples: set[Triple], person: Entity, event_node: URIRef, attested_on: Literal) -> None:
     role = mint("role", person.role)
     membership = mint("membership", person.key, person.role)
-    graph.add((role, RDF.type, ORG.Role))
-    graph.add((role, RDFS.label, Literal(person.role)))
-    graph.add((membership, RDF.type, ORG.Membership))
-    graph.add((membership, ORG.member, entity_iri(person)))
-    graph.add((membership, ORG.role, role))
+    triples.add((role, RDF.type, ORG.Role))
+    triples.add((role, RDFS.label, Literal(person.role)))
+    triples.add((membership, RDF.type, ORG.Membership))
+    triples.add((membership, ORG.member, entity_iri(person)))
+    triples.add((membership, ORG.role, role))
     if person.country:
-        graph.add((membership, ORG.organization, mint("country", person.country)))
-    graph.add((membership, AK.attestedIn, event_node))
-    graph.add((membership, AK.attestedOn, attested_on))
+        triples.add((membership, ORG.organization, mint("country", person.country)))
+    triples.add((membership, AK.attestedIn, event_node))
+    triples.add((membership, AK.attestedOn, attested_on))
 
 
 def _event_entities(event: Event) -> Iterable[Entity]:
@@ -201,7 +219,7 @@ def _event_entities(event: Event) -> Iterable[Entity]:
         yield event.event_type
 
 
-def _add_mentions(graph: Graph, digest: Digest, event: Event, event_node: URIRef, where: str) -> None:
+def _add_mentions(triples: set[Triple], digest: Digest, event: Event, event_node: URIRef, where: str) -> None:
     """One nif:Phrase per span, pointing at every entity those words name or imply."""
     words: dict[tuple[int, int], str] = {}
     targets: dict[tuple[int, int], set[URIRef]] = defaultdict(set)
@@ -218,12 +236,12 @@ def _add_mentions(graph: Graph, digest: Digest, event: Event, event_node: URIRef
         if not (0 <= begin < end <= len(event.text)) or event.text[begin:end] != text:
             raise InputError(where, f"span {begin}-{end} {text!r} does not match the bullet text")
         node = mint("mention", digest.series, digest.volume, event.position, begin, end)
-        graph.add((node, RDF.type, NIF.Phrase))
-        graph.add((node, NIF.referenceContext, event_node))
-        graph.add((node, NIF.beginIndex, Literal(begin)))
-        graph.add((node, NIF.endIndex, Literal(end)))
-        graph.add((node, NIF.anchorOf, Literal(text)))
+        triples.add((node, RDF.type, NIF.Phrase))
+        triples.add((node, NIF.referenceContext, event_node))
+        triples.add((node, NIF.beginIndex, Literal(begin)))
+        triples.add((node, NIF.endIndex, Literal(end)))
+        triples.add((node, NIF.anchorOf, Literal(text)))
         for target in targets[begin, end]:
-            graph.add((node, ITSRDF.taIdentRef, target))
+            triples.add((node, ITSRDF.taIdentRef, target))
         for value in date_values[begin, end]:
-            graph.add((node, AK.dateValue, date_literal(value, where)))
+            triples.add((node, AK.dateValue, date_literal(value, where)))

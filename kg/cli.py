@@ -222,6 +222,56 @@ def queries_command(name: str | None) -> None:
             click.echo(f"    --param {param.name}=...  ({param.type}, {flag}) {param.doc}")
 
 
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (loopback by default).")
+@click.option("--port", default=7878, show_default=True, type=int)
+@click.option("--timeout", default=30.0, show_default=True, type=float, help="Seconds a query may run.")
+@click.option("--max-rows", default=10_000, show_default=True, type=int, help="Rows (or triples) per answer.")
+@click.option("--workers", default=2, show_default=True, type=int, help="Queries answered at once.")
+@click.option("--get", "get_path", metavar="PATH",
+              help="Answer one GET request (e.g. /sparql?query=...) and exit.")
+@click.option("--accept", default=None, help="Accept header for --get.")
+@click.pass_obj
+def serve_command(obj: dict, host: str, port: int, timeout: float, max_rows: int, workers: int,
+                  get_path: str | None, accept: str | None) -> None:
+    """Serve the store: SPARQL endpoint at /sparql, query page at /."""
+    from kg import serve as s
+
+    if get_path:
+        app = s.create_app(obj["store"], timeout=timeout, max_rows=max_rows, workers=1)
+        try:
+            status, _, body = s.get(app, get_path, {"Accept": accept} if accept else None)
+        finally:
+            app.state.pool.close()
+        click.echo(body, nl=False)
+        if status >= 400:
+            sys.exit(1)
+        return
+    click.echo(f"Serving {obj['store']} at http://{host}:{port}/ (SPARQL endpoint: /sparql)", err=True)
+    s.serve(obj["store"], host, port, timeout=timeout, max_rows=max_rows, workers=workers)
+
+
+@cli.command("push")
+@click.option("--endpoint", help="SPARQL 1.1 Update endpoint of the remote store.")
+@click.option("--graph-store", help="Graph Store Protocol URL (PUT per graph) instead of SPARQL Update.")
+@click.option("--user", help="User name for the remote store.")
+@click.option("--password", help="Password for the remote store.")
+@click.option("--digest", "volumes", multiple=True, metavar="VOL",
+              help="Push only this digest volume (repeatable).")
+@click.pass_obj
+def push_command(obj: dict, endpoint: str | None, graph_store: str | None, user: str | None,
+                 password: str | None, volumes: tuple[str, ...]) -> None:
+    """Upload the digest graphs (and the summary graph) to a SPARQL store, replacing them there."""
+    from kg.push import push
+
+    sent = push(obj["store"], endpoint, graph_store=graph_store, user=user, password=password,
+                volumes=list(volumes) or None)
+    for item in sent:
+        click.echo(f"{item.triples:>8} triples  {item.graph}")
+    click.echo(f"Pushed {len(sent)} graphs, {sum(i.triples for i in sent)} triples.")
+
+
 # --- selection: export, viz ----------------------------------------------------------------
 
 def _selection_options(command):

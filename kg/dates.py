@@ -28,8 +28,9 @@ _ISO = re.compile(r"\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[T ][0-9:.+\-Z]*)
 
 
 def parse_iso(value: str | None) -> str | None:
-    """`value` ("2022", "2022-09", "2022-09-14", "2022-09-14T10:00:00Z") as a normalized ISO date
-    string as precise as given, or None if it is not a valid date."""
+    """`value` ("2022", "2022-09", "2022-09-14", "2022-09-14T10:00:00Z", or written out as
+    "September 14, 2022") as a normalized ISO date string as precise as given, or None if it is
+    not a valid date."""
     if not value:
         return None
     match = _ISO.fullmatch(value)
@@ -116,6 +117,7 @@ class _Patterns:
     future_articles: frozenset[str]
     attributive: frozenset[str]
     count_nouns: frozenset[str]
+    year_cues: frozenset[str]
     abbreviations: frozenset[str]
     future_reach: int
     numbers: dict[str, int]
@@ -146,7 +148,7 @@ def _patterns() -> _Patterns:
     day = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?![\d:%])"
     year = r"(?:1[89]|20)\d{2}(?![\d%])"
     dash = r"\s*(?:-|–|—|to|through|until|till)\s*"
-    qualifier = rf"(?:(?P<q>{_alternatives(words['month_qualifiers'])})(?:-|\s+))?"
+    qualifier = rf"(?:(?P<q>(?i:{_alternatives(words['month_qualifiers'])}))(?:-|\s+))?"
     numbers = relative["numbers"]
     return _Patterns(
         months={**months, **abbreviations},
@@ -184,6 +186,7 @@ def _patterns() -> _Patterns:
         future_articles=frozenset(w.lower() for w in words["future_articles"]),
         attributive=frozenset(w.lower() for w in words["attributive_before"]),
         count_nouns=frozenset(w.lower() for w in words["count_nouns"]),
+        year_cues=frozenset(w.lower() for w in [*words["month_cues"], *words["year_cues"]]),
         abbreviations=frozenset(words["abbreviations"]),
         future_reach=int(words["future_marker_reach"]),
         numbers={k.lower(): int(v) for k, v in numbers.items()},
@@ -210,6 +213,7 @@ class _Found:
 
 
 _WORD = re.compile(r"[\w’'-]+")
+_LAST_WORD = re.compile(r"([\w’'.-]+)\s+$")
 
 
 def find_dates(text: str, published: str, *, include_future: bool = True) -> list[DateRef]:
@@ -389,7 +393,7 @@ def _month_alone(
     elif not words or words[-1] not in patterns.month_cues or words[-1] in patterns.publication_relative:
         return None
     # "an April summit": an event not yet held.
-    future = (words[-1] in patterns.future_articles and not match["q"]) or _presented_as_future(
+    future = (not match["q"] and words[-1] in patterns.future_articles) or _presented_as_future(
         text, begin, patterns
     )
     year = _resolve_year(month, None, future, period)
@@ -405,7 +409,17 @@ def _is_year(text: str, match: re.Match[str], patterns: _Patterns) -> bool:
         if not word or word[0].rstrip("-") not in patterns.qualifiers:
             return False
     following = _WORD.match(text, match.end() + 1) if text[match.end() : match.end() + 1] == " " else None
-    return not (following and following.group().lower() in patterns.count_nouns)
+    if following and following.group().lower() in patterns.count_nouns:
+        return False
+    # After a capitalized word a year belongs to a name ("RIMPAC 2024", "Expo 2025"), unless the
+    # word is one that introduces years ("In 2018", "Fiscal 2023") or a month ("May 2023").
+    previous = _LAST_WORD.search(text, max(0, begin - 40), begin)
+    return not (
+        previous
+        and previous[1][0].isupper()
+        and previous[1].lower() not in patterns.year_cues
+        and previous[1] not in patterns.months
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -75,13 +75,29 @@ class Report:
 
     def to_dict(self) -> dict:
         return {
-            "fields": {name: {"precision": round(s.precision, 4), "recall": round(s.recall, 4),
-                              "f1": round(s.f1, 4), "tp": s.true_positives, "fp": s.false_positives,
-                              "fn": s.false_negatives} for name, s in self.scores.items()},
-            "files": [{"source": f.source, "published_gold": f.published_gold,
-                       "published_produced": f.published_produced, "published_correct": f.published_correct,
-                       "events_gold": f.events_gold, "events_produced": f.events_produced,
-                       "event_count_correct": f.event_count_correct} for f in self.files],
+            "fields": {
+                name: {
+                    "precision": round(s.precision, 4),
+                    "recall": round(s.recall, 4),
+                    "f1": round(s.f1, 4),
+                    "tp": s.true_positives,
+                    "fp": s.false_positives,
+                    "fn": s.false_negatives,
+                }
+                for name, s in self.scores.items()
+            },
+            "files": [
+                {
+                    "source": f.source,
+                    "published_gold": f.published_gold,
+                    "published_produced": f.published_produced,
+                    "published_correct": f.published_correct,
+                    "events_gold": f.events_gold,
+                    "events_produced": f.events_produced,
+                    "event_count_correct": f.event_count_correct,
+                }
+                for f in self.files
+            ],
             "published_accuracy": self.published_accuracy,
             "event_count_accuracy": self.event_count_accuracy,
             "without_gold": self.without_gold,
@@ -135,11 +151,18 @@ def score_record(gold: dict, produced: dict, report: Report) -> None:
     source = produced.get("source") or gold.get("source", "")
     gold_published = str(gold.get("published") or "")
     produced_published = produced.get("published")
-    report.files.append(FileResult(
-        source, gold_published, produced_published,
-        bool(produced_published) and str(produced_published)[:len(gold_published)] == gold_published
-        and len(str(produced_published)) >= len(gold_published),
-        len(gold["events"]), len(produced.get("events", []))))
+    report.files.append(
+        FileResult(
+            source,
+            gold_published,
+            produced_published,
+            bool(produced_published)
+            and str(produced_published)[: len(gold_published)] == gold_published
+            and len(str(produced_published)) >= len(gold_published),
+            len(gold["events"]),
+            len(produced.get("events", [])),
+        )
+    )
     gold_events = {e["position"]: e for e in gold["events"]}
     produced_events = {e["position"]: e for e in produced.get("events", [])}
     for position in sorted(set(gold_events) | set(produced_events)):
@@ -185,14 +208,24 @@ def _within(part: str, whole: str) -> bool:
 def _match_persons(gold: list[dict], produced: list[dict]) -> tuple[int, list[str], list[str]]:
     """Gold persons longest mention first, each produced person used once."""
     unused = list(range(len(produced)))
-    normal = [(normalize_person(p.get("name") or ""), normalize_person(p.get("mention") or "")) for p in produced]
+    normal = [
+        (normalize_person(p.get("name") or ""), normalize_person(p.get("mention") or "")) for p in produced
+    ]
     missed = []
     matched = 0
     for person in sorted(gold, key=lambda p: -len(normalize_person(p.get("mention") or p.get("name") or ""))):
         mention = normalize_person(person.get("mention") or person.get("name") or "")
         name = normalize_person(person.get("name") or "")
-        hit = next((i for i in unused if _within(mention, normal[i][0]) or _within(mention, normal[i][1])
-                    or _within(normal[i][1], name)), None)
+        hit = next(
+            (
+                i
+                for i in unused
+                if _within(mention, normal[i][0])
+                or _within(mention, normal[i][1])
+                or _within(normal[i][1], name)
+            ),
+            None,
+        )
         if hit is None:
             missed.append(person.get("mention") or person.get("name") or "")
         else:
@@ -205,6 +238,7 @@ def _match_persons(gold: list[dict], produced: list[dict]) -> tuple[int, list[st
 def _match_named(gold: list[dict], produced: list[dict]) -> tuple[int, list[str], list[str]]:
     """Organizations and places: a pair matches when their normalized name-and-alias sets
     share a member; a maximum one-to-one matching."""
+
     def forms(item: dict) -> set[str]:
         return {normalize_name(n) for n in [item.get("name") or "", *(item.get("aliases") or [])]} - {""}
 
@@ -234,24 +268,34 @@ def _match_sets(gold: list[str], produced: list[str]) -> tuple[int, list[str], l
     return len(expected & found), sorted(expected - found), sorted(found - expected)
 
 
-_MATCHERS = {"persons": _match_persons, "organizations": _match_named, "places": _match_named,
-             "countries": _match_sets, "dates": _match_sets}
+_MATCHERS = {
+    "persons": _match_persons,
+    "organizations": _match_named,
+    "places": _match_named,
+    "countries": _match_sets,
+    "dates": _match_sets,
+}
 
 
 def format_report(report: Report, *, misses: bool = False) -> str:
     """The report as a plain-text table (and, if asked, every miss)."""
     lines = [f"{'field':<14}{'P':>7}{'R':>7}{'F1':>7}{'TP':>6}{'FP':>6}{'FN':>6}"]
     for name, s in report.scores.items():
-        lines.append(f"{name:<14}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}"
-                     f"{s.true_positives:>6}{s.false_positives:>6}{s.false_negatives:>6}")
+        lines.append(
+            f"{name:<14}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}"
+            f"{s.true_positives:>6}{s.false_positives:>6}{s.false_negatives:>6}"
+        )
     lines.append("")
     lines.append(f"{'file':<48}{'published':>22}{'events':>10}")
     for f in report.files:
-        published = f"{f.published_produced or '-'} {'ok' if f.published_correct else 'WRONG (gold ' + f.published_gold + ')'}"
+        verdict = "ok" if f.published_correct else f"WRONG (gold {f.published_gold})"
+        published = f"{f.published_produced or '-'} {verdict}"
         events = f"{f.events_produced}/{f.events_gold}{'' if f.event_count_correct else ' WRONG'}"
         lines.append(f"{f.source:<48}{published:>22}{events:>10}")
-    lines.append(f"published correct: {report.published_accuracy:.0%}   "
-                 f"event count correct: {report.event_count_accuracy:.0%}")
+    lines.append(
+        f"published correct: {report.published_accuracy:.0%}   "
+        f"event count correct: {report.event_count_accuracy:.0%}"
+    )
     for source in report.without_gold:
         lines.append(f"no gold record for {source}")
     if misses:

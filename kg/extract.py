@@ -18,13 +18,16 @@ One bullet is handled in a few passes over its text:
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from kg import vocab as vocabulary
 from kg.dates import find_dates
 from kg.model import Bullet, Digest, Entity, Event, Extraction, Span
-from kg.vocab import Hit, Term, Vocabulary
+from kg.vocab import Hit, Term, Vocabulary, _person_forms
 
 # Kinds that win a tie between candidates covering the same words (lower wins).
 _PRIORITY = {"blocker": 0, "organization": 1, "place": 2, "person": 3, "country": 4, "title": 5}
@@ -38,15 +41,11 @@ _HYPHENATED_GIVEN = re.compile(r"^[A-Z][a-z]+-[a-z]+$")
 _ROLE_CONNECTORS = frozenset({"of", "for", "to", "the", "and", "on"})
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     begin: int
     end: int
     text: str
-
-    @property
-    def capitalized(self) -> bool:
-        return self.text[:1].isupper()
+    capitalized: bool  # starts with an upper-case letter
 
 
 @dataclass
@@ -74,13 +73,19 @@ class PersonMention:
 def extract(digest: Digest) -> Extraction:
     """Every detail bullet of `digest` as an `Event`. A person no vocabulary knows, found by
     pattern in one bullet ("Governor Taro Hoshizora"), is also found by surname in the others."""
-    events = [extract_event(bullet, digest.published) for bullet in digest.bullets]
     vocab = vocabulary.load()
+    found = [_extract_event(bullet, digest.published, vocab) for bullet in digest.bullets]
+    events = [event for event, _ in found]
+    confirmed = {p.key for event in events for p in event.persons}
+    for event, tentative in found:  # a bare surname of someone the digest names in full elsewhere
+        for person in tentative:
+            if person.key in confirmed:
+                _add_person(event, person, vocab)
     surnames: dict[str, Entity] = {}
     for event in events:
         for person in event.persons:
             if vocab.term("person", person.key) is None:
-                for word in _surnames(person.mention or person.name, vocab):
+                for word in _surnames(person.mention or person.name, vocab, titled=person.role is not None):
                     surnames.setdefault(word, person)
     if surnames:
         for event in events:
@@ -91,7 +96,12 @@ def extract(digest: Digest) -> Extraction:
 def extract_event(bullet: Bullet, published: str) -> Event:
     """The persons, organizations, countries, places, dates, topics and event type of one bullet;
     `published` (ISO, as precise as known) dates the roles that tell namesakes apart."""
-    found = _Bullet(bullet.text, published, vocabulary.load())
+    return _extract_event(bullet, published, vocabulary.load())[0]
+
+
+def _extract_event(bullet: Bullet, published: str, vocab: Vocabulary) -> tuple[Event, list[Entity]]:
+    """The event, and the known persons named only by a bare surname (see `_Bullet._tentative`)."""
+    found = _Bullet(bullet.text, published, vocab)
     topics, event_type = found.concepts()
     event = Event(
         position=bullet.position,
@@ -105,11 +115,15 @@ def extract_event(bullet: Bullet, published: str) -> Event:
         topics=topics,
         event_type=event_type,
     )
-    own = {w: p for p in event.persons if found.vocab.term("person", p.key) is None
-           for w in _surnames(p.mention or p.name, found.vocab)}
+    own = {
+        w: p
+        for p in event.persons
+        if found.vocab.term("person", p.key) is None
+        for w in _surnames(p.mention or p.name, found.vocab)
+    }
     if own:
         _add_named_elsewhere(event, own, found.vocab)
-    return event
+    return event, found.tentative
 
 
 class _Bullet:
@@ -121,10 +135,13 @@ class _Bullet:
         self.vocab = vocab
         self.tokens = _tokens(text, vocab.abbreviations)
         self.starts = {t.begin: i for i, t in enumerate(self.tokens)}
+        self.token_begins = [t.begin for t in self.tokens]
+        self.token_ends = [t.end for t in self.tokens]
         self.hits = vocab.find(text)
-        self.chosen = _resolve(self._candidates())
+        resolved = _resolve(self._candidates())
+        self.chosen = [c for c in resolved if c.kind != "blocker"]
         self.claimed: dict[int, Candidate] = {}  # token index -> the chosen span covering it
-        for candidate in self.chosen:
+        for candidate in resolved:
             for i in self._token_range(candidate.begin, candidate.end):
                 self.claimed[i] = candidate
         self.persons = self._persons()
@@ -135,10 +152,9 @@ class _Bullet:
     # -- tokens ---------------------------------------------------------------------------
 
     def _token_range(self, begin: int, end: int) -> range:
-        first = next((i for i, t in enumerate(self.tokens) if t.end > begin), len(self.tokens))
-        last = first
-        while last < len(self.tokens) and self.tokens[last].begin < end:
-            last += 1
+        """Indexes of the tokens overlapping text[begin:end]."""
+        first = bisect.bisect_right(self.token_ends, begin)
+        last = bisect.bisect_left(self.token_begins, end, lo=first)
         return range(first, last)
 
     def _span(self, begin: int, end: int) -> Span:
@@ -152,29 +168,49 @@ class _Bullet:
         if i >= len(self.tokens) or i in self.claimed:
             return False
         word = self.tokens[i].text
-        return (word[:1].isupper() and word not in self.vocab.stopwords and not _ACRONYM.match(word)
-                and not word.isupper() and word not in self.vocab.not_places)
+        return (
+            word[:1].isupper()
+            and word not in self.vocab.stopwords
+            and not _ACRONYM.match(word)
+            and not word.isupper()
+            and word not in self.vocab.not_places
+            and word not in self.vocab.place_suffixes
+            and word not in self.vocab.org_heads
+        )
 
     def _adjacent(self, i: int, j: int) -> bool:
         """Tokens i and j (i < j) separated only by white space."""
-        return self.text[self.tokens[i].end:self.tokens[j].begin].strip() == ""
+        return self.text[self.tokens[i].end : self.tokens[j].begin].strip() == ""
 
     # -- candidates -----------------------------------------------------------------------
 
     def _candidates(self) -> list[Candidate]:
-        candidates = [Candidate(h.begin, h.end, h.kind, h.keys) for h in self.hits
-                      if h.kind != "country" or self._country_form_counts(h)]
+        candidates = [
+            Candidate(h.begin, h.end, h.kind, h.keys)
+            for h in self.hits
+            if h.kind != "country" or self._country_form_counts(h)
+        ]
         candidates += self._organization_patterns()
         candidates += self._place_patterns()
+        # a ship's name ("USS George Washington") names no person, place or organization
+        tokens = self.tokens
+        for i, token in enumerate(tokens):
+            if token.text in self.vocab.vessel_prefixes:
+                end = i
+                while end + 1 < len(tokens) and end - i < 4 and tokens[end + 1].capitalized \
+                        and self._adjacent(end, end + 1):
+                    end += 1
+                if end > i:
+                    candidates.append(Candidate(token.begin, tokens[end].end, "blocker", (), False))
         return candidates
 
     def _country_form_counts(self, hit: Hit) -> bool:
         """Ambiguous forms ("Chad", "Jordan") count only with no capitalized word beside them."""
-        form = self.text[hit.begin:hit.end]
+        form = self.text[hit.begin : hit.end]
         if form not in self.vocab.ambiguous_country_forms:
             return True
-        before = self.text[:hit.begin].rstrip().split(" ")[-1:]
-        after = self.text[hit.end:].lstrip().split(" ")[:1]
+        before = self.text[: hit.begin].rstrip().split(" ")[-1:]
+        after = self.text[hit.end :].lstrip().split(" ")[:1]
         return not any(w[:1].isupper() for w in before + after if w)
 
     def _organization_patterns(self) -> list[Candidate]:
@@ -184,10 +220,15 @@ class _Bullet:
             for i in self._token_range(hit.begin, hit.end):
                 self.hit_kinds.setdefault(i, set()).add(hit.kind)
         person_or_title = {i for i, kinds in self.hit_kinds.items() if kinds & {"person", "title"}}
+        # "(X)": an acronym the bullet defines
+        defined = [
+            i + 1
+            for i, t in enumerate(tokens)
+            if t.text == "(" and 2 <= i + 1 < len(tokens) - 1 and tokens[i + 2].text == ")"
+        ]
         spelled_out: set[str] = set()
-        for i in range(1, len(tokens) - 1):  # acronyms defined after something that is no organization
-            if tokens[i - 1].text == "(" and tokens[i + 1].text == ")" and i >= 2 \
-                    and tokens[i - 2].text in vocab.org_not_heads:
+        for i in defined:  # acronyms defined after something that is no organization
+            if tokens[i - 2].text in vocab.org_not_heads:
                 spelled_out.add(tokens[i].text)
         found = []
         for i, token in enumerate(tokens):
@@ -199,21 +240,34 @@ class _Bullet:
                 continue  # a head word alone ("Congress", "Cabinet") is no name
             if tokens[end].text in vocab.org_not_heads or self._generic(start, end):
                 continue
-            acronym = end + 2 if end + 3 < len(tokens) and tokens[end + 1].text == "(" \
-                and tokens[end + 3].text == ")" and _initials_match(
-                    tokens[end + 2].text, [t.text for t in tokens[start:end + 1]]) else None
+            acronym = (
+                end + 2
+                if end + 3 < len(tokens)
+                and tokens[end + 1].text == "("
+                and tokens[end + 3].text == ")"
+                and _initials_match(tokens[end + 2].text, [t.text for t in tokens[start : end + 1]])
+                else None
+            )
+            if self._quoted(start, end):
+                continue  # a quoted name (“Global Partnership for the Future”) is an initiative's
             found.append(self._pattern("organization", start, end, acronym=acronym))
         # "Science Council of Japan (SCJ)", "Luzon Economic Corridor (LEC)": a capitalized
         # name followed by an acronym of its initials.
-        for i in range(2, len(tokens) - 1):
-            if tokens[i - 1].text != "(" or tokens[i + 1].text != ")" or not _ACRONYM.match(tokens[i].text):
+        for i in defined:
+            if not _ACRONYM.match(tokens[i].text):
                 continue
             end = i - 2
             start = end
-            while start - 1 >= 0 and (tokens[start - 1].capitalized or tokens[start - 1].text in vocab.org_connectors) \
-                    and self._adjacent(start - 1, start) and start - 1 not in person_or_title:
+            while (
+                start - 1 >= 0
+                and (tokens[start - 1].capitalized or tokens[start - 1].text in vocab.org_connectors)
+                and self._adjacent(start - 1, start)
+                and start - 1 not in person_or_title
+            ):
                 start -= 1
-            while start < end and (tokens[start].text in vocab.org_connectors or tokens[start].text in vocab.org_not_starts):
+            while start < end and (
+                tokens[start].text in vocab.org_connectors or tokens[start].text in vocab.org_not_starts
+            ):
                 start += 1
             if not tokens[start].capitalized or tokens[end].text in vocab.org_not_heads:
                 continue
@@ -225,8 +279,16 @@ class _Bullet:
         # A stand-alone acronym no vocabulary knows ("JAXA", "CSIS") names an organization.
         for i, token in enumerate(tokens):
             word = token.text
-            if (_STANDALONE_ACRONYM.match(word) and word not in vocab.org_not_acronyms and word not in spelled_out
-                    and not self.hit_kinds.get(i) and not (i > 0 and tokens[i - 1].text == "(")):
+            if (
+                token.capitalized
+                and word.isupper()
+                and _STANDALONE_ACRONYM.match(word)
+                and word not in vocab.org_not_acronyms
+                and word not in spelled_out
+                and not self.hit_kinds.get(i)
+                and not (i > 0 and tokens[i - 1].text == "(")
+                and not self._beside_unknown_name(i)
+            ):
                 found.append(self._pattern("organization", i, i))
         return found
 
@@ -238,9 +300,28 @@ class _Bullet:
             word = self.tokens[k].text
             if "country" in self.hit_kinds.get(k, ()):
                 has_country = True
-            elif word not in vocab.org_connectors and word not in vocab.org_generic_words and word[:1].isalnum():
+            elif (
+                word not in vocab.org_connectors
+                and word not in vocab.org_generic_words
+                and word[:1].isalnum()
+            ):
                 return False
         return has_country
+
+    def _quoted(self, start: int, end: int) -> bool:
+        """Are tokens start..end exactly what a pair of quotation marks encloses?"""
+        before = self.text[: self.tokens[start].begin].rstrip()[-1:]
+        after = self.text[self.tokens[end].end :].lstrip(".,")[:1]
+        return before in ("“", '"') and after in ("”", '"')
+
+    def _beside_unknown_name(self, i: int) -> bool:
+        """Is token i part of a longer capitalized name ("SM-3 Block IIA", "USS Ralph Johnson")?"""
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(self.tokens) and self._adjacent(min(i, j), max(i, j)):
+                token = self.tokens[j]
+                if (token.capitalized or any(c.isdigit() for c in token.text)) and not self.hit_kinds.get(j):
+                    return True
+        return False
 
     def _walk_back(self, i: int, stop: set[int]) -> int:
         vocab, tokens = self.vocab, self.tokens
@@ -252,14 +333,21 @@ class _Bullet:
             if after_connector and "organization" in self.hit_kinds.get(k, ()):
                 break  # "the Diet and Congress" are two organizations
             after_connector = False
+            if word.endswith("-based"):
+                break  # "Tokyo-based Japan Forum ...": the firm's seat, not its name
             if (word[:1].isupper() or _ORDINAL.match(word)) and word not in vocab.org_not_starts:
                 start = k
             elif word in ("of", "for", "on", "&") and k > 0 and tokens[k - 1].capitalized:
                 after_connector = True
             elif word == "the" and k > 0 and tokens[k - 1].text in ("of", "on", "for"):
                 pass
-            elif word == "and" and k > 0 and tokens[k - 1].text in vocab.stopwords \
-                    and tokens[k - 1].text not in vocab.org_generic_words and tokens[k - 1].text not in vocab.org_heads:
+            elif (
+                word == "and"
+                and k > 0
+                and tokens[k - 1].text in vocab.stopwords
+                and tokens[k - 1].text not in vocab.org_generic_words
+                and tokens[k - 1].text not in vocab.org_heads
+            ):
                 after_connector = crossed_and = True
             elif word == "," and crossed_and and k > 0 and tokens[k - 1].capitalized:
                 after_connector = True  # "Acquisition, Technology and Logistics Agency"
@@ -273,18 +361,28 @@ class _Bullet:
         tokens = self.tokens
         end = i
         k = i + 1
+        if tokens[i].text in self.vocab.org_heads_taking_place and k < len(tokens) and self._adjacent(i, k) \
+                and self.hit_kinds.get(k, set()) & {"country", "place"} and tokens[k].capitalized:
+            return k  # "Marine Corps Forces Japan"
         seen_connector = None
         while k < len(tokens) and self._adjacent(k - 1, k) and k not in stop:
             word = tokens[k].text
             kinds = self.hit_kinds.get(k, set())
-            if word in self.vocab.not_places or any(c.isdigit() for c in word) or kinds & {"person", "title"} \
-                    or (seen_connector in ("on", "for") and kinds & {"place", "country"}):
+            if (
+                word in self.vocab.not_places
+                or any(c.isdigit() for c in word)
+                or kinds & {"person", "title"}
+                or (seen_connector in ("on", "for") and kinds & {"place", "country"})
+            ):
                 break  # "State Department on March 7", "Regiment on Okinawa"
             if word in ("of", "for", "on") and not seen_connector:
                 seen_connector = word
-            elif word == "the" and seen_connector:
-                pass
-            elif word in ("and", "&", ",") and seen_connector and k + 1 < len(tokens) and tokens[k + 1].capitalized:
+            elif (word == "the" and seen_connector) or (
+                word in ("and", "&", ",")
+                and seen_connector
+                and k + 1 < len(tokens)
+                and tokens[k + 1].capitalized
+            ):
                 pass
             elif word[:1].isupper() and seen_connector and word not in self.vocab.org_not_starts:
                 end = k
@@ -296,28 +394,53 @@ class _Bullet:
     def _place_patterns(self) -> list[Candidate]:
         vocab, tokens = self.vocab, self.tokens
         found = []
+        prefixes = _first_words(vocab.place_prefixes)
+        suffixes = _first_words(vocab.place_suffixes)
         for i, token in enumerate(tokens):
-            for prefix in vocab.place_prefixes:
-                words = prefix.split()
-                if [t.text for t in tokens[i:i + len(words)]] != words:
+            for words in prefixes.get(token.text, ()):
+                if tuple(t.text for t in tokens[i : i + len(words)]) != words:
                     continue
                 k = i + len(words)
                 end = None
-                while k < len(tokens) and k - i - len(words) < 3 and self._adjacent(k - 1, k) \
-                        and tokens[k].capitalized and tokens[k].text not in vocab.place_name_stops:
+                while (
+                    k < len(tokens)
+                    and k - i - len(words) < 3
+                    and self._adjacent(k - 1, k)
+                    and tokens[k].capitalized
+                    and tokens[k].text not in vocab.place_name_stops
+                ):
                     end = k
                     k += 1
                 if end is not None:
-                    found.append(self._pattern("place", i, end, bare=(i + len(words), end) if prefix[0].islower() else None))
-            suffix_len = next((n for n in (3, 2, 1) if " ".join(t.text for t in tokens[i:i + n]) in vocab.place_suffixes), 0)
+                    found.append(
+                        self._pattern(
+                            "place", i, end, bare=(i + len(words), end) if words[0][0].islower() else None
+                        )
+                    )
+            suffix_len = 0
+            for words in suffixes.get(token.text, ()):
+                if tuple(t.text for t in tokens[i : i + len(words)]) == words:
+                    suffix_len = len(words)
+                    break
             if suffix_len and i > 0:
                 start = None
                 k = i - 1
-                while k >= 0 and i - k <= 3 and self._adjacent(k, k + 1) and tokens[k].capitalized \
-                        and tokens[k].text not in vocab.place_name_stops and "person" not in self._kinds_at(k) \
-                        and "title" not in self._kinds_at(k):
+                while (
+                    k >= 0
+                    and i - k <= 3
+                    and self._adjacent(k, k + 1)
+                    and tokens[k].capitalized
+                    and tokens[k].text not in vocab.place_name_stops
+                    and "person" not in self._kinds_at(k)
+                    and "title" not in self._kinds_at(k)
+                ):
                     start = k
                     k -= 1
+                end = i + suffix_len - 1
+                if start is not None and end + 1 < len(tokens) and tokens[end + 1].text in vocab.org_heads:
+                    start = None  # "... Base Consortium" is an organization
+                if start is not None and all(t.text in vocab.stopwords for t in tokens[start:i]):
+                    start = None  # "Defense Industrial Base" names no place
                 if start is not None:
                     bare = (start, i - 1) if tokens[i].text[0].islower() else None  # "Henoko district"
                     found.append(self._pattern("place", start, i + suffix_len - 1, bare=bare))
@@ -326,8 +449,9 @@ class _Bullet:
     def _kinds_at(self, i: int) -> set[str]:
         return self.hit_kinds.get(i, set())
 
-    def _pattern(self, kind: str, start: int, end: int, acronym: int | None = None,
-                 bare: tuple[int, int] | None = None) -> Candidate:
+    def _pattern(
+        self, kind: str, start: int, end: int, acronym: int | None = None, bare: tuple[int, int] | None = None
+    ) -> Candidate:
         """A candidate found by pattern; `acronym` is the token of the alias the bullet defines,
         `bare` the tokens of the name without a lower-case generic word ("city of Kyotango")."""
         begin, stop = self.tokens[start].begin, self.tokens[end].end
@@ -336,7 +460,7 @@ class _Bullet:
             candidate.keys = (self.tokens[acronym].text,)
         if bare is not None:
             candidate.keys = (candidate.name,)
-            candidate.name = self.text[self.tokens[bare[0]].begin:self.tokens[bare[1]].end]
+            candidate.name = self.text[self.tokens[bare[0]].begin : self.tokens[bare[1]].end]
         return candidate
 
     # -- persons --------------------------------------------------------------------------
@@ -355,12 +479,16 @@ class _Bullet:
         for title in titles:
             first = self._index_at(title.begin)
             last = self._token_range(title.begin, title.end)[-1]
-            written = self.text[title.begin:title.end]
+            written = self.text[title.begin : title.end]
             plural = written.lower() != title.keys[0].lower()  # the title's plural form matched
-            names = self._names_after(last + 1, plural)
+            names, role_end = self._names_after(last + 1, plural)
+            appositive = False
             if not names and first is not None:
                 names = self._name_before(first)
-            role, role_begin = self._role(title, first)
+                appositive = bool(names)
+            if appositive:  # "Keiichi Ono, Director General of MOFA’s Economic Affairs Bureau"
+                role_end = self._role_tail(last + 1)
+            role, role_begin = self._role(title, first, role_end)
             for begin, end in names:
                 mention = mentions.get(begin) or PersonMention(begin, end, ())
                 if mention.title is None:
@@ -371,8 +499,9 @@ class _Bullet:
                 mentions.setdefault(begin, mention)
         # Given names: "William Hagerty", "Taketoyo Toguchi"; surname first: "Okano Masataka".
         vocab = self.vocab
+        named = {i for m in mentions.values() for i in self._token_range(m.begin, m.end)}
         for i, token in enumerate(tokens):
-            if i in self.claimed or any(m.begin <= token.begin < m.end for m in mentions.values()):
+            if not token.capitalized or i in self.claimed or i in named:
                 continue
             end = None
             if token.text in vocab.given_names or token.text in vocab.japanese_given_names:
@@ -383,14 +512,49 @@ class _Bullet:
                     end = i + 1
                 else:
                     end = self._name_end(i + 1, minimum=2)
-            elif self._is_name_word(i) and i + 1 < len(tokens) and self._adjacent(i, i + 1) \
-                    and tokens[i + 1].text in vocab.japanese_given_names and i + 1 not in self.claimed \
-                    and not (i + 2 < len(tokens) and self._is_name_word(i + 2) and self._adjacent(i + 1, i + 2)):
+            elif (
+                self._is_name_word(i)
+                and i + 1 < len(tokens)
+                and self._adjacent(i, i + 1)
+                and tokens[i + 1].text in vocab.japanese_given_names
+                and i + 1 not in self.claimed
+                and not (i + 2 < len(tokens) and self._is_name_word(i + 2) and self._adjacent(i + 1, i + 2))
+            ):
                 end = i + 1
+            elif (
+                i + 2 < len(tokens)
+                and self._is_name_word(i)
+                and (i == 0 or not tokens[i - 1].capitalized)
+                and not any(c.isdigit() for c in token.text)
+            ):  # "Zack Cooper said"
+                last = self._name_end(i, minimum=2)
+                if last is not None and last + 1 < len(tokens) and tokens[last + 1].text in vocab.speech_verbs:
+                    end = last
             if end is not None:
                 begin = token.begin
-                mentions[begin] = PersonMention(begin, tokens[end].end, (), country_hint=self._country_before(begin))
-        return sorted(mentions.values(), key=lambda m: m.begin)
+                mentions[begin] = PersonMention(
+                    begin, tokens[end].end, (), country_hint=self._country_before(begin)
+                )
+        return self._absorb_inner(sorted(mentions.values(), key=lambda m: m.begin))
+
+    def _absorb_inner(self, mentions: list[PersonMention]) -> list[PersonMention]:
+        """A known surname inside a longer name found by pattern ("Hiroshi Watanabe") is that
+        longer name: it keeps only the namesakes whose full name it is."""
+        kept = []
+        for mention in mentions:
+            outer = next((m for m in mentions if m is not mention and m.begin <= mention.begin
+                          and mention.end <= m.end), None)
+            if outer is None:
+                kept.append(mention)
+                continue
+            if mention.keys and not outer.keys:
+                surface = _normal(self.text[outer.begin:outer.end])
+                outer.keys = tuple(k for k in mention.keys if surface in {
+                    _normal(form) for form in _person_forms(self.vocab.term("person", k))})
+            if outer.title is None and mention.title is not None:
+                outer.title, outer.title_key = mention.title, mention.title_key
+                outer.title_begin, outer.country_hint = mention.title_begin, mention.country_hint
+        return kept
 
     def _name_end(self, i: int, minimum: int) -> int | None:
         """Last token of the name words from i on (at least `minimum` of them), else None."""
@@ -399,8 +563,13 @@ class _Bullet:
         count = 0
         while i < len(tokens) and count < 3 and self._adjacent(i - 1, i):
             word = tokens[i].text
-            if self._is_name_word(i) or (_INITIALS.match(word) and len(word) == 2) \
-                    or (word in self.vocab.name_suffixes and end is not None):
+            holder = self.claimed.get(i)
+            if (
+                self._is_name_word(i)
+                or (_INITIALS.match(word) and len(word) == 2)
+                or (word in self.vocab.name_suffixes and end is not None)
+                or (holder is not None and holder.kind == "person" and holder.end == tokens[i].end)
+            ):  # a known surname after an unknown given name: "Hiroshi Watanabe"
                 end = i
                 count += 1
                 i += 1
@@ -408,10 +577,12 @@ class _Bullet:
                 break
         return end if count >= minimum else None
 
-    def _names_after(self, i: int, plural: bool) -> list[tuple[int, int]]:
-        """Names right after a title; a plural title may be followed by a list of them."""
+    def _names_after(self, i: int, plural: bool) -> tuple[list[tuple[int, int]], int | None]:
+        """Names right after a title (a plural title may be followed by a list of them), and the
+        last token of the words between that still belong to the title ("for Trade ... Affairs")."""
         tokens = self.tokens
         names: list[tuple[int, int]] = []
+        role_end = None
         skipped = 0
         comma = False
         while i < len(tokens):
@@ -422,10 +593,14 @@ class _Bullet:
                 i = self._token_range(person.begin, person.end)[-1] + 1
             elif self._is_name_word(i):
                 end = self._name_end(i, minimum=1)
+                nxt = end + 1
+                if nxt < len(tokens) and self._adjacent(end, nxt) and "title" in self._kinds_at(nxt):
+                    break  # "a former Chicago mayor": the word qualifies the next title
                 if comma and end == i and not names:
                     break  # "its president, Takaaki Kajita" needs a full name after a comma
                 if skipped and end == i and not names and skipped < 8:
                     skipped += 1  # "Under Secretary of State for Economic Growth, Energy, ..."
+                    role_end = i
                     i += 1
                     continue
                 given = next((k for k in range(i, end + 1) if tokens[k].text in self.vocab.given_names), i)
@@ -435,14 +610,25 @@ class _Bullet:
                 comma = True
                 i += 1
                 continue
+            elif not names and comma and skipped == 0 and "title" in self._kinds_at(i):
+                i += 1  # "US Army Pacific Commander, General Charles Flynn"
+                continue
             elif not names and skipped and token.text == ",":
                 skipped += 1
                 i += 1
                 continue
-            elif not names and skipped < 8 and (token.text in _ROLE_CONNECTORS
-                                                or (token.capitalized and token.text in self.vocab.stopwords)
-                                                or (i in self.claimed and self.claimed[i].kind in ("organization", "country", "place"))):
+            elif (
+                not names
+                and skipped < 8
+                and (
+                    token.text in _ROLE_CONNECTORS
+                    or (token.capitalized and token.text in self.vocab.stopwords)
+                    or (i in self.claimed and self.claimed[i].kind in ("organization", "country", "place"))
+                )
+            ):
                 skipped += 1  # "Under Secretary for Trade and ... Affairs Alexis Taylor"
+                if token.text not in _ROLE_CONNECTORS:
+                    role_end = i
                 i += 1
                 continue
             else:
@@ -455,20 +641,25 @@ class _Bullet:
                 while j < len(tokens) and tokens[j].text != ")":
                     j += 1
                 j += 1
+            elif j + 1 < len(tokens) and tokens[j].text == "of" and j + 1 in self.claimed:
+                j = self._token_range(self.claimed[j + 1].begin, self.claimed[j + 1].end)[-1] + 1  # "of Japan"
             while j < len(tokens) and tokens[j].text in (",", "and", "or"):
                 j += 1
             if j == i or j >= len(tokens):
                 break
             i = j
-        return names
+        return names, (role_end if names else None)
 
     def _name_before(self, first: int) -> list[tuple[int, int]]:
         """An appositive: "Keitaro Ohno, the Cabinet Office State Minister"."""
         tokens = self.tokens
         k = first - 1
-        while k >= 0 and (tokens[k].text in ("the", "a", "its", "their")
-                          or (k in self.claimed and self.claimed[k].kind in ("organization", "country"))
-                          or (tokens[k].capitalized and tokens[k].text in self.vocab.stopwords)):
+        while k >= 0 and (
+            tokens[k].text in ("the", "a", "its", "their")
+            or tokens[k].text in self.vocab.title_modifiers
+            or (k in self.claimed and self.claimed[k].kind in ("organization", "country"))
+            or (tokens[k].capitalized and tokens[k].text in self.vocab.stopwords)
+        ):
             k -= 1
         if k < 1 or tokens[k].text != ",":
             return []
@@ -483,19 +674,57 @@ class _Bullet:
             return []
         return [(tokens[start].begin, tokens[end].end)]
 
-    def _role(self, title: Candidate, first: int | None) -> tuple[str, int]:
-        """The title as the bullet gives it, with named organizations or places in front of it
-        ("METI Minister", "US Army Pacific Commander", "Okinawa Governor")."""
+    def _role(self, title: Candidate, first: int | None, role_end: int | None) -> tuple[str, int]:
+        """The title as the bullet gives it: with the named organizations, places and
+        capitalized words in front of it ("METI Minister", "Acting PGI Special Coordinator",
+        "Nebraska Agriculture Director", "former city assemblyman"), not a state's adjective;
+        and through `role_end` when words after it belong to it."""
+        tokens, vocab = self.tokens, self.vocab
         begin = title.begin
         k = (first if first is not None else 0) - 1
-        while k >= 0 and k in self.claimed and self._adjacent(k, k + 1 if k + 1 < len(self.tokens) else k):
-            holder = self.claimed[k]
-            if holder.kind not in ("organization", "place") and not (
-                    holder.kind == "country" and self.text[holder.begin:holder.end] not in self.vocab.country_adjectives):
+        while k >= 0 and self._adjacent(k, k + 1):
+            holder = self.claimed.get(k)
+            word = tokens[k].text
+            if holder is not None:
+                if holder.kind == "country" and self.text[holder.begin : holder.end] in vocab.country_adjectives:
+                    break
+                if holder.kind not in ("organization", "place", "country"):
+                    break
+                at = self._token_range(holder.begin, holder.end)[0]
+                if at > 0 and tokens[at - 1].text in vocab.place_prepositions:
+                    break  # "in Tokyo PM Kishida": the place is not part of the title
+                begin, k = holder.begin, at - 1
+            elif word == "and" and k > 0 and "title" in self._kinds_at(k - 1):
+                begin, k = self.claimed[k - 1].begin, self._token_range(self.claimed[k - 1].begin, begin)[0] - 1
+            elif word in vocab.title_modifiers or (
+                tokens[k].capitalized and word in vocab.stopwords and word not in vocab.place_name_stops
+            ):
+                begin, k = tokens[k].begin, k - 1
+            else:
                 break
-            begin = holder.begin
-            k = self._token_range(holder.begin, holder.end)[0] - 1
-        return self.text[begin:title.end], begin
+        end = tokens[role_end].end if role_end is not None else title.end
+        return self.text[begin:end], begin
+
+    def _role_tail(self, i: int) -> int | None:
+        """The last word of what follows a title and still belongs to it, in an appositive:
+        "Director General [of MOFA’s Economic Affairs Bureau]", "adviser [to the President]"."""
+        tokens, vocab = self.tokens, self.vocab
+        end = None
+        while i < len(tokens) and i - (end or i) < 6:
+            word = tokens[i].text
+            holder = self.claimed.get(i)
+            if holder is not None and holder.kind == "person":
+                break
+            if word in vocab.given_names or word in vocab.japanese_given_names:
+                break
+            if holder is not None or (tokens[i].capitalized and word not in vocab.place_name_stops):
+                end = i
+            elif word not in _ROLE_CONNECTORS and word not in (",", "’s", "'s"):
+                break
+            elif word in ("of", "for", "to") and end is None and i > 0 and tokens[i - 1].text == ",":
+                break
+            i += 1
+        return end
 
     def _country_before(self, begin: int) -> str | None:
         """The state named by an adjective right before a title or name ("Japanese Vice ...")."""
@@ -511,7 +740,7 @@ class _Bullet:
         persons: list[Entity] = []
         by_key: dict[str, Entity] = {}
         for mention in sorted(mentions, key=lambda m: -(m.end - m.begin)):
-            surface = self.text[mention.begin:mention.end]
+            surface = self.text[mention.begin : mention.end]
             span = self._span(mention.begin, mention.end)
             term = self._choose_person(mention) if mention.keys else None
             if term is None:
@@ -536,26 +765,49 @@ class _Bullet:
                     entity.mention = surface
                 _fill_role(entity, mention, self)
                 continue
-            entity = Entity("person", term.key, term.name, [span], list(term.aliases), None,
-                            term.country or self._person_country(mention, surface), term.wikidata, surface)
+            entity = Entity(
+                "person",
+                term.key,
+                term.name,
+                [span],
+                list(term.aliases),
+                None,
+                term.country or self._person_country(mention, surface),
+                term.wikidata,
+                surface,
+            )
             _fill_role(entity, mention, self)
             by_key[term.key] = entity
             persons.append(entity)
         for entity in persons:
             entity.spans.sort(key=lambda s: s.begin)
         persons.sort(key=lambda p: p.spans[0].begin)
-        return persons
+        self.tentative = [p for p in persons if self._tentative(p)]
+        return [p for p in persons if p not in self.tentative]
+
+    def _tentative(self, person: Entity) -> bool:
+        """A known person named only by a bare surname, with no title: kept only if the digest
+        names them more fully elsewhere or they hold a prominent office."""
+        term = self.vocab.term("person", person.key)
+        if term is None or person.role is not None or any(" " in s.text for s in person.spans):
+            return False
+        return not any(role.title.lower() in self.vocab.prominent_roles for role in term.roles)
 
     def _choose_person(self, mention: PersonMention) -> Term | None:
         """The namesake the bullet means: the one whose role matches the title the bullet
         gives and was held at publication; else one active then; else, for a bare surname,
         whoever the bullet already names in full."""
-        surface = self.text[mention.begin:mention.end]
+        surface = self.text[mention.begin : mention.end]
         terms = [self.vocab.term("person", key) for key in mention.keys]
         if len(terms) == 1 and (mention.title is None or " " in surface):
             return terms[0]
-        full_names = {c.keys for c in self.chosen if c.kind == "person" and c.begin != mention.begin
-                      and surface in self.text[c.begin:c.end].split()}
+        full_names = {
+            c.keys
+            for c in self.chosen
+            if c.kind == "person"
+            and c.begin != mention.begin
+            and surface in self.text[c.begin : c.end].split()
+        }
         if mention.title is None and full_names:
             return None  # merged with the fuller mention
         best, best_score = None, -1
@@ -563,7 +815,9 @@ class _Bullet:
             score = 0
             for role in term.roles:
                 active = _active(role.start, role.end, self.published)
-                matches = mention.title_key is not None and _titles_match(role.title, mention.title_key, mention.title or "")
+                matches = mention.title_key is not None and _titles_match(
+                    role.title, mention.title_key, mention.title or ""
+                )
                 score = max(score, (4 if matches else 0) + (2 if active else 0))
             if mention.country_hint and term.country == mention.country_hint:
                 score += 1
@@ -574,13 +828,28 @@ class _Bullet:
         return best
 
     def _person_country(self, mention: PersonMention, surface: str) -> str | None:
+        """The state of a person no vocabulary knows: an adjective before the title, an
+        organization or place in it ("PCG spokesperson"), the title itself ("Sen.")."""
         if mention.country_hint:
             return mention.country_hint
         if mention.title_begin is not None:
-            for i in self._token_range(mention.title_begin, mention.begin):
+            first = self._index_at(mention.title_begin)
+            while first is not None and first > 0 and self._adjacent(first - 1, first):
+                holder = self.claimed.get(first - 1)  # titles in a row: "Navy spokesperson Rear Adm."
+                if holder is None or holder.kind not in ("title", "organization", "place", "country"):
+                    break
+                if holder.kind == "country":
+                    return holder.keys[0]
+                first = self._index_at(holder.begin)
+            begin = self.tokens[first].begin if first is not None else mention.title_begin
+            for i in self._token_range(begin, mention.begin):
                 holder = self.claimed.get(i)
                 if holder is not None and holder.kind in ("organization", "place"):
-                    term = self.vocab.term(holder.kind, holder.keys[0]) if holder.keys and holder.from_vocabulary else None
+                    term = (
+                        self.vocab.term(holder.kind, holder.keys[0])
+                        if holder.keys and holder.from_vocabulary
+                        else None
+                    )
                     if term is not None and term.country:
                         return term.country
         if mention.title_key:
@@ -593,13 +862,31 @@ class _Bullet:
 
     # -- places, organizations, countries -------------------------------------------------
 
+    def _coordinated_organizations(self) -> list[Candidate]:
+        """Known organizations named by coordination: "the State and Commerce Departments" are
+        the State Department and the Commerce Department."""
+        tokens, found = self.tokens, []
+        plurals = _plural_heads(self.vocab.org_heads)
+        for i in range(3, len(tokens)):
+            singular = plurals.get(tokens[i].text)
+            if singular is None or tokens[i - 2].text != "and":
+                continue
+            for k in (i - 3, i - 1):
+                if not tokens[k].capitalized or k in self.claimed:
+                    continue
+                form = f"{tokens[k].text} {singular}"
+                keys = [h.keys for h in self.vocab.find(form) if h.kind == "organization" and h.end - h.begin == len(form)]
+                if keys:
+                    found.append(Candidate(tokens[k].begin, tokens[k].end, "organization", keys[0]))
+        return found
+
     def _places(self) -> list[Entity]:
         places: dict[str, Entity] = {}
         person_words = {i for p in self.persons for s in p.spans for i in self._token_range(s.begin, s.end)}
         for c in self.chosen:
             if c.kind == "place":
                 self._add_named(places, c, "place")
-                if " and " in self.text[c.begin:c.end]:  # "the South and East China Seas"
+                if " and " in self.text[c.begin : c.end]:  # "the South and East China Seas"
                     for inner in c.nested:
                         if inner.kind == "place" and inner.end == c.end and inner.from_vocabulary:
                             self._add_named(places, inner, "place")
@@ -610,15 +897,21 @@ class _Bullet:
         starts = []
         for i, token in enumerate(tokens[:-1]):
             word = token.text
-            if word in vocab.place_prepositions or (word == "of" and i > 0 and tokens[i - 1].text in vocab.place_titles):
+            if word in vocab.place_prepositions or (
+                word == "of" and i > 0 and tokens[i - 1].text in vocab.place_titles
+            ):
                 starts.append(i + 1)
-        for i, token in enumerate(tokens):
-            if token.text.endswith("-based") and token.text[:1].isupper() and i not in self.claimed:
-                self._add_named(places, Candidate(token.begin, token.end - 6, "place", (), False,
-                                                  token.text[:-6]), "place")
+        for i, token in enumerate(tokens if "-based" in self.text else ()):
+            if token.capitalized and token.text.endswith("-based") and i not in self.claimed:
+                self._add_named(
+                    places,
+                    Candidate(token.begin, token.end - 6, "place", (), False, token.text[:-6]),
+                    "place",
+                )
         for c in self.chosen:
-            if c.kind == "place":
-                starts.append(self._token_range(c.begin, c.end)[-1] + 1)
+            following = self._token_range(c.begin, c.end)[-1] + 1
+            if c.kind == "place" and following < len(tokens) and tokens[following].text in (",", "and"):
+                starts.append(following)
         found: set[int] = set()
         while starts:
             k = starts.pop()
@@ -632,7 +925,7 @@ class _Bullet:
             end = self._place_run(k, person_words)
             if end is None:
                 continue
-            if listed and not (self.text[tokens[k - 1].begin:tokens[k - 1].end] in (",", "and")):
+            if listed and self.text[tokens[k - 1].begin : tokens[k - 1].end] not in (",", "and"):
                 continue
             found.add(k)
             self._add_named(places, self._pattern("place", k, end), "place")
@@ -644,10 +937,20 @@ class _Bullet:
         """Last token of an unclaimed capitalized name of up to three words starting at k."""
         tokens, vocab = self.tokens, self.vocab
         end = None
-        while k < len(tokens) and (end is None or (k - end == 1 and self._adjacent(end, k))) and k - (end or k) < 3:
+        while (
+            k < len(tokens)
+            and (end is None or (k - end == 1 and self._adjacent(end, k)))
+            and k - (end or k) < 3
+        ):
             word = tokens[k].text
-            if (k in self.claimed or k in person_words or not word[:1].isupper() or word.isupper()
-                    or word in vocab.not_places or (end is None and word in vocab.place_name_stops)):
+            if (
+                k in self.claimed
+                or k in person_words
+                or not word[:1].isupper()
+                or word.isupper()
+                or word in vocab.not_places
+                or (end is None and word in vocab.place_name_stops)
+            ):
                 break
             end = k
             k += 1
@@ -664,12 +967,20 @@ class _Bullet:
             if c.kind == "organization":
                 self._add_named(organizations, c, "organization")
             # a bureau or office is listed beside the organization named at its start
-            if c.kind == "place" or (c.kind == "organization"
-                                     and self.text[c.begin:c.end].split()[-1] in self.vocab.org_unit_heads):
+            if c.kind == "place" or (
+                c.kind == "organization"
+                and self.text[c.begin : c.end].split()[-1] in self.vocab.org_unit_heads
+            ):
                 for inner in c.nested:
-                    if inner.kind == "organization" and inner.from_vocabulary and inner.begin == c.begin \
-                            and inner.end < c.end:
+                    if (
+                        inner.kind == "organization"
+                        and inner.from_vocabulary
+                        and inner.begin == c.begin
+                        and inner.end < c.end
+                    ):
                         self._add_named(organizations, inner, "organization")
+        for candidate in self._coordinated_organizations():
+            self._add_named(organizations, candidate, "organization")
         # an acronym an unknown organization defined, used again later in the bullet
         for entity in organizations.values():
             for alias in entity.aliases if entity.key.startswith("new-") else ():
@@ -683,14 +994,27 @@ class _Bullet:
         span = self._span(c.begin, c.end)
         if c.from_vocabulary:
             term = self.vocab.term(kind, c.keys[0])
-            key, name, aliases, country, wikidata = term.key, term.name, list(term.aliases), term.country, term.wikidata
+            key, name, aliases, country, wikidata = (
+                term.key,
+                term.name,
+                list(term.aliases),
+                term.country,
+                term.wikidata,
+            )
         else:
             name = c.name.removeprefix("the ").removeprefix("The ")
             key = "new-" + _slug(name)
             aliases = [c.keys[0]] if c.keys else []
             country, wikidata = None, None
-            known = next((e for e in table.values() if _normal(name) in {_normal(a) for a in [e.name, *e.aliases]}
-                          or (e.key.startswith("new-") and e.name.startswith(name + " "))), None)
+            known = next(
+                (
+                    e
+                    for e in table.values()
+                    if _normal(name) in {_normal(a) for a in [e.name, *e.aliases]}
+                    or (e.key.startswith("new-") and e.name.startswith(name + " "))
+                ),
+                None,
+            )
             if known is not None:
                 key = known.key
         if key in table:
@@ -723,8 +1047,11 @@ class _Bullet:
         for code in sorted(spans):
             term = self.vocab.term("country", code)
             unique = sorted(set(spans[code]), key=lambda s: (s.begin, s.end))
-            countries.append(Entity("country", code, term.name if term else code, unique,
-                                    list(term.aliases) if term else []))
+            countries.append(
+                Entity(
+                    "country", code, term.name if term else code, unique, list(term.aliases) if term else []
+                )
+            )
         return countries
 
     # -- topics and event type ------------------------------------------------------------
@@ -735,7 +1062,8 @@ class _Bullet:
         scores: dict[str, int] = {}
         labels = {c.key: c for c in self.vocab.topics}
         types = {c.key: c for c in self.vocab.event_types}
-        for begin, end, scheme, key in self.vocab.triggers(self.text):
+        triggers = self.vocab.triggers(self.text)
+        for begin, end, scheme, key in triggers:
             span = self._span(begin, end)
             if scheme == "topic":
                 entity = topics.get(key)
@@ -749,7 +1077,7 @@ class _Bullet:
             order = list(types)
             best = max(scores, key=lambda k: (scores[k], -order.index(k)))
             concept = types[best]
-            spans = [self._span(b, e) for b, e, s, k in self.vocab.triggers(self.text) if s == "event_type" and k == best]
+            spans = [self._span(b, e) for b, e, s, k in triggers if s == "event_type" and k == best]
             event_type = Entity("event_type", concept.key, concept.label, spans[:1])
         return list(topics.values()), event_type
 
@@ -757,38 +1085,91 @@ class _Bullet:
 # -- helpers --------------------------------------------------------------------------------
 
 
-def _surnames(mention: str, vocab: Vocabulary) -> list[str]:
-    """The words of a name that can stand alone for the person: not given names or suffixes."""
+@functools.cache
+def _plural_heads(heads: frozenset[str]) -> dict[str, str]:
+    """Plural -> singular for organization head words ("Ministries" -> "Ministry")."""
+    return {(h[:-1] + "ies" if h.endswith("y") else h + "s"): h for h in heads if h[-1:].isalpha()}
+
+
+@functools.cache
+def _first_words(phrases: frozenset[str] | tuple[str, ...]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Phrases by their first word, longest first, to test only those a token can start."""
+    table: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        words = tuple(phrase.split())
+        table.setdefault(words[0], []).append(words)
+    return {first: tuple(sorted(found, key=len, reverse=True)) for first, found in table.items()}
+
+
+def _surnames(mention: str, vocab: Vocabulary, titled: bool = False) -> list[str]:
+    """The words of a name that can stand alone for the person: not given names or suffixes;
+    a one-word name only if a title introduced it ("President Biden")."""
     words = mention.split()
-    if len(words) < 2:
+    if len(words) < 2 and not titled:
         return []
-    return [w for w in words if w not in vocab.given_names and w not in vocab.japanese_given_names
-            and w not in vocab.name_suffixes and not _INITIALS.match(w) and len(w) > 2
-            and w not in vocab.korean_surnames]
+    return [
+        w
+        for w in words
+        if w not in vocab.given_names
+        and w not in vocab.japanese_given_names
+        and w not in vocab.name_suffixes
+        and not _INITIALS.match(w)
+        and len(w) > 2
+        and w not in vocab.korean_surnames
+    ]
+
+
+def _add_person(event: Event, person: Entity, vocab: Vocabulary) -> None:
+    """Add a person to an event, with the state they imply."""
+    event.persons.append(person)
+    event.persons.sort(key=lambda p: p.spans[0].begin)
+    if person.country:
+        country = next((c for c in event.countries if c.key == person.country), None)
+        if country is None:
+            term = vocab.term("country", person.country)
+            country = Entity("country", person.country, term.name if term else person.country, [])
+            event.countries.append(country)
+            event.countries.sort(key=lambda c: c.key)
+        country.spans.extend(person.spans)
 
 
 def _add_named_elsewhere(event: Event, surnames: dict[str, Entity], vocab: Vocabulary) -> None:
     """Add bare-surname mentions of persons found by pattern (here or in another bullet)."""
-    taken = [s for group in (event.persons, event.organizations, event.places, event.countries)
-             for e in group for s in e.spans]
+    taken = [
+        s
+        for group in (event.persons, event.organizations, event.places, event.countries)
+        for e in group
+        for s in e.spans
+    ]
     for match in re.finditer(r"[A-Z][\w’'-]+", event.text):
         word = match.group()
         person = surnames.get(word)
         if person is None or any(s.begin <= match.start() < s.end for s in taken):
             continue
-        if re.search(r"(?:^|[.!?]\s+)$", event.text[:match.start()]):
+        if re.search(r"(?:^|[.!?]\s+)$", event.text[: match.start()]):
             continue  # a sentence's first word may be any capitalized word
         span = Span(match.start(), match.end(), word)
         own = next((p for p in event.persons if p.key == person.key), None)
         if own is None:
-            own = Entity("person", person.key, person.name, [], list(person.aliases), None, person.country,
-                         person.wikidata, word)
+            own = Entity(
+                "person",
+                person.key,
+                person.name,
+                [],
+                list(person.aliases),
+                None,
+                person.country,
+                person.wikidata,
+                word,
+            )
             event.persons.append(own)
         own.spans.append(span)
         own.spans.sort(key=lambda s: s.begin)
         if person.country and all(c.key != person.country for c in event.countries):
             term = vocab.term("country", person.country)
-            event.countries.append(Entity("country", person.country, term.name if term else person.country, [span]))
+            event.countries.append(
+                Entity("country", person.country, term.name if term else person.country, [span])
+            )
             event.countries.sort(key=lambda c: c.key)
         elif person.country:
             next(c for c in event.countries if c.key == person.country).spans.append(span)
@@ -796,10 +1177,15 @@ def _add_named_elsewhere(event: Event, surnames: dict[str, Entity], vocab: Vocab
 
 def _tokens(text: str, abbreviations: frozenset[str]) -> list[Token]:
     tokens = []
+    append, new = tokens.append, tuple.__new__  # the hot loop of extraction
     for match in _TOKEN.finditer(text):
         begin, word = match.start(), match.group()
+        if len(word) == 1 or not (word[-1] == "." or word.endswith(("’s", "'s"))):
+            append(new(Token, (begin, begin + len(word), word, word[0].isupper())))
+            continue
         for part_begin, part_end in _split_token(word, begin, abbreviations):
-            tokens.append(Token(part_begin, part_end, text[part_begin:part_end]))
+            part = text[part_begin:part_end]
+            append(new(Token, (part_begin, part_end, part, part[0].isupper())))
     return tokens
 
 
@@ -820,8 +1206,9 @@ def _split_token(word: str, begin: int, abbreviations: frozenset[str]) -> list[t
 def _resolve(candidates: list[Candidate]) -> list[Candidate]:
     """Longest candidates first, no two overlapping; shorter ones inside a chosen one are kept
     as its `nested` (country words and leading organizations still count)."""
-    ordered = sorted(candidates, key=lambda c: (-(c.end - c.begin), not c.from_vocabulary,
-                                                _PRIORITY[c.kind], c.begin))
+    ordered = sorted(
+        candidates, key=lambda c: (-(c.end - c.begin), not c.from_vocabulary, _PRIORITY[c.kind], c.begin)
+    )
     chosen: list[Candidate] = []
     occupied: list[tuple[int, int, Candidate]] = []
     for candidate in ordered:
@@ -831,7 +1218,7 @@ def _resolve(candidates: list[Candidate]) -> list[Candidate]:
             occupied.append((candidate.begin, candidate.end, candidate))
         elif holder.begin <= candidate.begin and candidate.end <= holder.end:
             holder.nested.append(candidate)
-    return [c for c in sorted(chosen, key=lambda c: c.begin) if c.kind != "blocker"]
+    return sorted(chosen, key=lambda c: c.begin)
 
 
 def _initials_match(acronym: str, words: list[str]) -> bool:
@@ -851,8 +1238,8 @@ def _initials_match(acronym: str, words: list[str]) -> bool:
 
 def _active(start: str | None, end: str | None, published: str) -> bool:
     """Was a role held at some time within the publication date (as precise as it is)?"""
-    first = published + "-01-01"[len(published) - 4:] if len(published) < 10 else published
-    last = published + "-12-31"[len(published) - 4:] if len(published) < 10 else published
+    first = published + "-01-01"[len(published) - 4 :] if len(published) < 10 else published
+    last = published + "-12-31"[len(published) - 4 :] if len(published) < 10 else published
     return (start is None or start <= last) and (end is None or end >= first)
 
 
@@ -860,7 +1247,12 @@ def _titles_match(role_title: str, title_key: str, written: str) -> bool:
     role = set(_words(role_title))
     given = set(_words(title_key)) | set(_words(written))
     generic = {"of", "the", "for", "and", "to"}
-    return bool((role & given) - generic) and (role - generic) <= given | {"us", "japan", "minister", "secretary"}
+    return bool((role & given) - generic) and (role - generic) <= given | {
+        "us",
+        "japan",
+        "minister",
+        "secretary",
+    }
 
 
 def _words(text: str) -> list[str]:
@@ -868,8 +1260,12 @@ def _words(text: str) -> list[str]:
 
 
 def _singular(role: str) -> str:
+    """The role of one person listed after a plural title ("Directors General", "Secretaries")."""
     words = role.split(" ")
     for i in (len(words) - 1, 0):
+        if words[i].endswith("ies"):
+            words[i] = words[i][:-3] + "y"
+            break
         if words[i].endswith("s") and not words[i].endswith("ss"):
             words[i] = words[i][:-1]
             break
@@ -888,7 +1284,7 @@ def _fill_role(entity: Entity, mention: PersonMention, found: _Bullet) -> None:
     if entity.role is None and mention.title:
         entity.role = mention.title
     if entity.country is None:
-        entity.country = found._person_country(mention, found.text[mention.begin:mention.end])
+        entity.country = found._person_country(mention, found.text[mention.begin : mention.end])
 
 
 def _slug(text: str) -> str:

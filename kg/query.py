@@ -395,8 +395,9 @@ class AskResult:
 class GraphResult:
     """The triples of a CONSTRUCT or DESCRIBE query."""
 
-    def __init__(self, triples: list[ox.Triple]):
+    def __init__(self, triples: list[ox.Triple], truncated: bool = False):
         self.triples = triples
+        self.truncated = truncated
 
     def __len__(self) -> int:
         return len(self.triples)
@@ -545,7 +546,9 @@ class KnowledgeGraph(_Queryable):
             if isinstance(answer, ox.QuerySolutions):
                 return SelectResult.from_solutions(answer, max_rows)
             if isinstance(answer, ox.QueryTriples):
-                return GraphResult(list(itertools.islice(answer, max_rows)))
+                triples = list(itertools.islice(answer, None if max_rows is None else max_rows + 1))
+                truncated = max_rows is not None and len(triples) > max_rows
+                return GraphResult(triples[:max_rows] if truncated else triples, truncated)
             return AskResult(bool(answer))
         except SyntaxError as error:
             raise _syntax_error(error, sparql) from None

@@ -145,7 +145,10 @@ def read_digest(path: str | Path, *, volume: str | None = None, published: str |
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "no such file" if not path.exists() else "not a file")
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(path, f"cannot be read ({error.strerror})") from None
     if not data.strip():
         raise InputError(path, "file is empty")
     kind = _sniff(path, data)

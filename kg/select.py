@@ -364,11 +364,22 @@ def _events_linking(db: ox.Store, seed_groups: list[list[ox.NamedNode]], filters
     links = " ".join(str(p) for p in (_PATH_LINKS if any_of else _LINKS))
     head = ""
     for i, group in enumerate(seed_groups):
-        values = " ".join(str(n) for n in group)
-        head += (f"{{ {{ VALUES ?seed{i} {{ {values} }} VALUES ?link{i} {{ {links} }} "
-                 f"?event ?link{i} ?seed{i} }} "
-                 f"UNION {{ VALUES ?seed{i} {{ {values} }} ?event <{PROV.wasDerivedFrom}> ?seed{i} }} "
-                 f"UNION {{ VALUES ?event {{ {values} }} }} }} ")
+        # One pattern per kind of seed present; a UNION of all three kinds is far slower.
+        kinds = {"event": [], "digest": [], "entity": []}
+        for node in group:
+            kind = ("event" if _has_type(db, node, [str(SEM.Event)]) else
+                    "digest" if _has_type(db, node, [str(AK.Digest)]) else "entity")
+            kinds[kind].append(str(node))
+        branches = []
+        if kinds["entity"]:
+            branches.append(f"VALUES ?seed{i} {{ {' '.join(kinds['entity'])} }} "
+                            f"VALUES ?link{i} {{ {links} }} ?event ?link{i} ?seed{i} .")
+        if kinds["digest"]:
+            branches.append(f"VALUES ?digest{i} {{ {' '.join(kinds['digest'])} }} "
+                            f"?event <{PROV.wasDerivedFrom}> ?digest{i} .")
+        if kinds["event"]:
+            branches.append(f"VALUES ?event {{ {' '.join(kinds['event'])} }}")
+        head += "{ " + " } UNION { ".join(branches) + " } " if len(branches) > 1 else branches[0] + " "
     return _select_events(db, filters.where(head))
 
 

@@ -11,13 +11,17 @@ Routes live in `routes()`; add entity pages there.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
+import pickle
 import queue
+import select
+import struct
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -112,17 +116,32 @@ class Job:
     named_graphs: list[str] | None = None
 
 
-def _worker_main(connection, store_path: str, max_rows: int) -> None:
-    """A worker process: open the store read-only once, then answer jobs until told to stop."""
+def _send(stream, message: object) -> None:
+    data = pickle.dumps(message)
+    stream.write(struct.pack(">Q", len(data)) + data)
+    stream.flush()
+
+
+def _receive(stream) -> Any:
+    header = stream.read(8)
+    if len(header) < 8:
+        raise EOFError
+    (size,) = struct.unpack(">Q", header)
+    return pickle.loads(stream.read(size))
+
+
+def worker_loop(store_path: str, max_rows: int) -> None:
+    """A worker process (`python -m kg.serve STORE MAX_ROWS`): open the store read-only once,
+    then answer jobs from stdin on stdout until stdin closes."""
     from kg.query import open_graph
 
+    requests, replies = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing else may write into the reply stream
     graph = open_graph(store_path, read_only=True)
     while True:
         try:
-            job = connection.recv()
+            job = _receive(requests)
         except EOFError:
-            return
-        if job is None:
             return
         try:
             result = graph.run(job.sparql, max_rows=max_rows, default_graph=job.default_graph,
@@ -134,11 +153,11 @@ def _worker_main(connection, store_path: str, max_rows: int) -> None:
                 key = next((k for k in job.formats if k in RESULT_FORMATS), "json")
                 media = RESULT_MEDIA[key]
             truncated = bool(getattr(result, "truncated", False))
-            connection.send(("ok", media, result.serialize(key), truncated))
+            _send(replies, ("ok", media, result.serialize(key), truncated))
         except KGError as error:
-            connection.send(("error", type(error).__name__, str(error), error.http_status))
+            _send(replies, ("error", type(error).__name__, str(error), error.http_status))
         except Exception as error:  # a worker must survive any one bad query
-            connection.send(("error", "QueryError", f"query failed: {error}", 500))
+            _send(replies, ("error", "QueryError", f"query failed: {error}", 500))
 
 
 class QueryTimeout(KGError):
@@ -146,17 +165,29 @@ class QueryTimeout(KGError):
 
 
 class _Worker:
-    def __init__(self, context, store_path: str, max_rows: int) -> None:
-        self.connection, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child, store_path, max_rows), daemon=True)
-        self.process.start()
-        child.close()
+    """A worker process; plain subprocess pipes, so it works from scripts and notebooks alike."""
+
+    def __init__(self, store_path: str, max_rows: int) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kg.serve", store_path, str(max_rows)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        )
+
+    def ask(self, job: Job, timeout: float) -> tuple | None:
+        """The worker's answer, or None if it did not come within `timeout` seconds."""
+        _send(self.process.stdin, job)
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        if not ready:
+            return None
+        return _receive(self.process.stdout)
 
     def stop(self) -> None:
-        if self.process.is_alive():
+        if self.process.poll() is None:
             self.process.kill()
-        self.process.join(timeout=5)
-        self.connection.close()
+        self.process.wait(timeout=5)
+        for stream in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
 
 
 class QueryPool:
@@ -170,7 +201,6 @@ class QueryPool:
         self.store_path = str(store_path)
         self.timeout = timeout
         self.max_rows = max_rows
-        self._context = multiprocessing.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
@@ -178,7 +208,7 @@ class QueryPool:
             self._idle.put(self._start())
 
     def _start(self) -> _Worker:
-        worker = _Worker(self._context, self.store_path, self.max_rows)
+        worker = _Worker(self.store_path, self.max_rows)
         with self._lock:
             self._all.append(worker)
         return worker
@@ -196,14 +226,13 @@ class QueryPool:
         except queue.Empty:
             raise QueryTimeout(f"the server is busy: no query slot came free in {self.timeout:g} s") from None
         try:
-            worker.connection.send(job)
-            if not worker.connection.poll(self.timeout):
-                self._replace(worker)
-                raise QueryTimeout(f"the query did not finish in {self.timeout:g} s and was stopped")
-            answer = worker.connection.recv()
-        except (EOFError, OSError, BrokenPipeError):
+            answer = worker.ask(job, self.timeout)
+        except (EOFError, OSError, pickle.UnpicklingError):
             self._replace(worker)
             raise StoreError("the query worker stopped unexpectedly") from None
+        if answer is None:
+            self._replace(worker)
+            raise QueryTimeout(f"the query did not finish in {self.timeout:g} s and was stopped")
         self._idle.put(worker)
         return answer
 
@@ -250,16 +279,16 @@ async def sparql_endpoint(request: Request) -> Response:
             return _error(403, "this endpoint is read-only: SPARQL Update is not accepted")
         if content_type == "application/sparql-query":
             query = (await request.body()).decode("utf-8", errors="replace")
-        elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            form = await request.form()
+        elif content_type == "application/x-www-form-urlencoded":
+            form = parse_qs((await request.body()).decode("utf-8", errors="replace"), keep_blank_values=True)
             if "update" in form:
                 return _error(403, "this endpoint is read-only: SPARQL Update is not accepted")
-            query = form.get("query", query)
-            default_graph += form.getlist("default-graph-uri")
-            named_graph += form.getlist("named-graph-uri")
+            query = form.get("query", [query])[0]
+            default_graph += form.get("default-graph-uri", [])
+            named_graph += form.get("named-graph-uri", [])
         else:
             return _error(415, f"unsupported content type {content_type!r}: "
-                               "send a form or application/sparql-query")
+                               "send application/x-www-form-urlencoded or application/sparql-query")
     if "update" in params:
         return _error(403, "this endpoint is read-only: SPARQL Update is not accepted")
     if not query:
@@ -373,18 +402,31 @@ def get(app: Starlette, path: str,
     response_headers: dict[str, str] = {}
     chunks: list[bytes] = []
 
-    async def receive() -> dict:
-        return {"type": "http.request", "body": b"", "more_body": False}
+    async def answer() -> None:
+        finished = asyncio.Event()
+        requested = False
 
-    async def send(message: dict) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-            response_headers.update((k.decode(), v.decode()) for k, v in message.get("headers", []))
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
+        async def receive() -> dict:
+            nonlocal requested
+            if not requested:
+                requested = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await finished.wait()  # the client "disconnects" once the response is complete
+            return {"type": "http.disconnect"}
 
-    asyncio.run(app(scope, receive, send))
+        async def send(message: dict) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_headers.update((k.decode(), v.decode()) for k, v in message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    finished.set()
+
+        await app(scope, receive, send)
+
+    asyncio.run(answer())
     return status, response_headers, b"".join(chunks)
 
 
@@ -398,3 +440,7 @@ def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 7878, *, 
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         app.state.pool.close()
+
+
+if __name__ == "__main__":
+    worker_loop(sys.argv[1], int(sys.argv[2]))

@@ -85,6 +85,7 @@ class Vocabulary:
 
     terms: dict[tuple[str, str], Term]
     titles: dict[str, Title]  # keyed by the title as written in the data
+    title_modifiers: frozenset[str]
     country_adjectives: frozenset[str]
     ambiguous_country_forms: frozenset[str]
     given_names: frozenset[str]
@@ -92,6 +93,8 @@ class Vocabulary:
     korean_surnames: frozenset[str]
     name_suffixes: frozenset[str]
     abbreviations: frozenset[str]
+    prominent_roles: frozenset[str]
+    speech_verbs: frozenset[str]
     stopwords: frozenset[str]
     org_heads: frozenset[str]
     org_leading_heads: tuple[str, ...]
@@ -100,6 +103,8 @@ class Vocabulary:
     org_generic_words: frozenset[str]
     org_not_acronyms: frozenset[str]
     org_unit_heads: frozenset[str]
+    org_heads_taking_place: frozenset[str]
+    vessel_prefixes: frozenset[str]
     org_not_starts: frozenset[str]
     place_prefixes: tuple[str, ...]
     place_suffixes: frozenset[str]
@@ -142,8 +147,11 @@ class Vocabulary:
 def _on_boundary(text: str, begin: int, end: int) -> bool:
     before = text[begin - 1] if begin > 0 else " "
     after = text[end] if end < len(text) else " "
-    return not (before.isalnum() or after.isalnum() or (after in "’'" and text[end + 1:end + 2].isalnum()
-                                                         and text[end + 1:end + 2] not in "s"))
+    return not (
+        before.isalnum()
+        or after.isalnum()
+        or (after in "’'" and text[end + 1 : end + 2].isalnum() and text[end + 1 : end + 2] not in "s")
+    )
 
 
 def vocab_dir() -> Path:
@@ -171,8 +179,11 @@ def build(vocab: Path, patterns: Path) -> Vocabulary:
             keys.append(key)
 
     valid_codes = {c.alpha_2 for c in pycountry.countries}
-    for kind, file_name in (("person", "persons.toml"), ("organization", "organizations.toml"),
-                            ("place", "places.toml")):
+    for kind, file_name in (
+        ("person", "persons.toml"),
+        ("organization", "organizations.toml"),
+        ("place", "places.toml"),
+    ):
         path = vocab / file_name
         for term in _read_terms(path, kind, valid_codes):
             if (kind, term.key) in terms:
@@ -216,6 +227,7 @@ def build(vocab: Path, patterns: Path) -> Vocabulary:
     return Vocabulary(
         terms=terms,
         titles=titles,
+        title_modifiers=frozenset(_read_toml(patterns / "titles.toml").get("modifiers", [])),
         country_adjectives=frozenset(adjectives),
         ambiguous_country_forms=frozenset(ambiguous),
         given_names=frozenset(words(names, "given_names", patterns / "names.toml")),
@@ -223,6 +235,10 @@ def build(vocab: Path, patterns: Path) -> Vocabulary:
         korean_surnames=frozenset(words(names, "korean_surnames", patterns / "names.toml")),
         name_suffixes=frozenset(words(names, "suffixes", patterns / "names.toml")),
         abbreviations=frozenset(words(names, "abbreviations", patterns / "names.toml")),
+        prominent_roles=frozenset(
+            r.lower() for r in words(names, "prominent_roles", patterns / "names.toml")
+        ),
+        speech_verbs=frozenset(words(names, "speech_verbs", patterns / "names.toml")),
         stopwords=frozenset(words(stop, "words", patterns / "stopwords.toml")),
         org_heads=frozenset(words(orgs, "heads", patterns / "organizations.toml")),
         org_leading_heads=tuple(words(orgs, "leading_heads", patterns / "organizations.toml")),
@@ -231,6 +247,8 @@ def build(vocab: Path, patterns: Path) -> Vocabulary:
         org_generic_words=frozenset(words(orgs, "generic_words", patterns / "organizations.toml")),
         org_not_acronyms=frozenset(words(orgs, "not_acronyms", patterns / "organizations.toml")),
         org_unit_heads=frozenset(words(orgs, "unit_heads", patterns / "organizations.toml")),
+        org_heads_taking_place=frozenset(words(orgs, "heads_taking_place", patterns / "organizations.toml")),
+        vessel_prefixes=frozenset(words(orgs, "vessel_prefixes", patterns / "organizations.toml")),
         org_not_starts=frozenset(words(orgs, "not_starts", patterns / "organizations.toml")),
         place_prefixes=tuple(words(places, "prefixes", patterns / "places.toml")),
         place_suffixes=frozenset(words(places, "suffixes", patterns / "places.toml")),
@@ -297,8 +315,18 @@ def _read_terms(path: Path, kind: str, valid_codes: set[str]) -> list[Term]:
                 if value is not None and not _ISO_DATE.match(value):
                     raise VocabularyError(f"{path}: {where}: role date {value!r} is not an ISO date")
             roles.append(Role(title, _string(role, "of", path, where), dates[0], dates[1]))
-        terms.append(Term(kind, key, name.strip(), tuple(a.strip() for a in aliases), country, wikidata,
-                          tuple(roles), _string(entry, "kind", path, where)))
+        terms.append(
+            Term(
+                kind,
+                key,
+                name.strip(),
+                tuple(a.strip() for a in aliases),
+                country,
+                wikidata,
+                tuple(roles),
+                _string(entry, "kind", path, where),
+            )
+        )
     return terms
 
 
@@ -343,8 +371,9 @@ def _read_countries(path: Path, valid_codes: set[str], terms: dict, add_form) ->
         common = getattr(country, "common_name", None)
         label = common or country.name
         entry = extra.get(code, {})
-        names = [n for n in (common, country.name, getattr(country, "official_name", None))
-                 if n and "," not in n]
+        names = [
+            n for n in (common, country.name, getattr(country, "official_name", None)) if n and "," not in n
+        ]
         names += entry.get("names", [])
         terms[("country", code)] = Term("country", code, label, tuple(dict.fromkeys(names)))
         for form in [*names, *entry.get("adjectives", []), *entry.get("demonyms", [])]:
@@ -377,9 +406,9 @@ def _title_variants(text: str) -> list[str]:
     cased = {text, text.lower(), " ".join(w[:1].upper() + w[1:] for w in words), text[0].upper() + text[1:]}
     variants = set(cased)
     for form in cased:
-        variants.add(form + "s")
+        variants.add(form[:-1] + "ies" if form.endswith("y") else form + "s")  # "Secretaries"
         head, _, rest = form.partition(" ")
-        if rest and head.lower() in {"director", "secretary", "minister", "consul", "attorney"}:
+        if rest and head.lower() in {"director", "minister", "consul", "attorney"}:
             variants.add(f"{head}s {rest}")  # "Directors General"
     return sorted(variants)
 
@@ -394,9 +423,15 @@ def _read_concepts(path: Path, kind: str) -> tuple[Concept, ...]:
         triggers = entry.get("triggers", [])
         if not isinstance(triggers, list) or not all(isinstance(t, str) and t for t in triggers):
             raise VocabularyError(f"{path}: {where} ({key}): 'triggers' must be a list of strings")
-        concepts.append(Concept(key, _string(entry, "label", path, where, required=True),
-                                _string(entry, "broader", path, where),
-                                _string(entry, "definition", path, where), tuple(triggers)))
+        concepts.append(
+            Concept(
+                key,
+                _string(entry, "label", path, where, required=True),
+                _string(entry, "broader", path, where),
+                _string(entry, "definition", path, where),
+                tuple(triggers),
+            )
+        )
     keys = {c.key for c in concepts}
     for concept in concepts:
         if concept.broader and concept.broader not in keys:

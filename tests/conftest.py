@@ -65,6 +65,11 @@ def make_meeting_extraction(volume: str = "1.17", published: str = "2022-09", da
     return Extraction(digest, [meeting_event(1, text, day, words)])
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest probes module attributes for mock markers; rdflib's closed namespaces (XSD) warn on it.
+    config.addinivalue_line("filterwarnings", "ignore:Code. _mock_name is not defined:UserWarning")
+
+
 @pytest.fixture
 def meeting_extraction() -> Callable[..., Extraction]:
     return make_meeting_extraction

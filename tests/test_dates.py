@@ -122,6 +122,8 @@ def test_a_range_that_runs_backwards_keeps_only_its_first_day():
         ("It follows the January “2+2” meeting.", "2022-07", {"2022-01": ["January"]}),
         ("The post was vacant since July 2019.", "2022-01", {"2019-07": ["July 2019"]}),
         ("Work has gone on since late 2014.", "2022", {"2014": ["2014"]}),
+        ("Late July brought talks; Mid-June had none.", "2022-08",
+         {"2022-07": ["Late July"], "2022-06": ["Mid-June"]}),
     ],
 )
 def test_months(text, published, expected):
@@ -140,6 +142,11 @@ def test_a_capitalized_may_or_march_needs_a_date_word_before_it():
 def test_years():
     text = "The exercise began in 1985, was expanded in 2018 and is planned through fiscal 2027 and mid-2030."
     assert words(text, "2022-09") == {"1985": ["1985"], "2018": ["2018"], "2027": ["2027"], "2030": ["2030"]}
+
+
+def test_years_after_capitalized_words_that_introduce_them():
+    assert values("In 2018 the council met. Since 2021 it has grown; Fiscal 2027 plans too.", "2024") == [
+        "2018", "2021", "2027"]
 
 
 def test_the_same_year_twice_is_one_value_with_two_spans():
@@ -216,6 +223,7 @@ def test_relative_days_that_are_not_resolved():
         "The allies plan to meet this fall and again next spring.",
         "Support reached 35% and 2000 troops took part, costing $2022 million and 1,400 miles.",
         "He returned last May to the capital.",
+        "Ships sailed in RIMPAC 2024 and Talisman Sabre 2023 before Expo 2025 opened.",
     ],
 )
 def test_not_listed(text):

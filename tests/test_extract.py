@@ -31,12 +31,14 @@ def _assert_offsets(event) -> None:
     for entity in [e for group in groups for e in group]:
         assert entity.spans, entity
         for span in entity.spans:
-            assert event.text[span.begin:span.end] == span.text, (entity.name, span)
+            assert event.text[span.begin : span.end] == span.text, (entity.name, span)
 
 
 def test_titled_persons_from_the_vocabulary_with_roles_and_states():
-    event = _event("Defense Minister Kihara met Deputy Secretary of State Kurt Campbell in Tokyo on May 3 "
-                   "to discuss Japan-ROK ties.")
+    event = _event(
+        "Defense Minister Kihara met Deputy Secretary of State Kurt Campbell in Tokyo on May 3 "
+        "to discuss Japan-ROK ties."
+    )
     assert _persons(event) == {
         "Kihara": ("Minoru Kihara", "Defense Minister", "JP"),
         "Kurt Campbell": ("Kurt Campbell", "Deputy Secretary of State", "US"),
@@ -59,8 +61,11 @@ def test_namesakes_told_apart_by_title_and_date():
 
 
 def test_two_kims_in_one_bullet():
-    event = _event("North Korean leader Kim Jong Un test-fired a missile days after national security "
-                   "advisors Sullivan, Akiba, and Kim met in Hawaii.", "2022-09")
+    event = _event(
+        "North Korean leader Kim Jong Un test-fired a missile days after national security "
+        "advisors Sullivan, Akiba, and Kim met in Hawaii.",
+        "2022-09",
+    )
     assert _persons(event) == {
         "Kim Jong Un": ("Kim Jong Un", "leader", "KP"),
         "Sullivan": ("Jake Sullivan", "national security advisor", "US"),
@@ -72,8 +77,10 @@ def test_two_kims_in_one_bullet():
 
 
 def test_persons_no_vocabulary_knows():
-    event = _event("Yamanashi Governor Kotaro Hoshizora and Sen. Dana Whitfield met Directors General "
-                   "Tanabori (MOFA) and Oyamazaki (Defense Ministry) before Hoshizora flew home.")
+    event = _event(
+        "Yamanashi Governor Kotaro Hoshizora and Sen. Dana Whitfield met Directors General "
+        "Tanabori (MOFA) and Oyamazaki (Defense Ministry) before Hoshizora flew home."
+    )
     persons = _persons(event)
     assert persons["Kotaro Hoshizora"][0] == "Kotaro Hoshizora"
     assert persons["Kotaro Hoshizora"][1] == "Yamanashi Governor"
@@ -85,15 +92,20 @@ def test_persons_no_vocabulary_knows():
 
 
 def test_name_order_and_appositives():
-    event = _event("Vice Foreign Minister Okamura Masataka hosted Reiko Tanigawara, the Cabinet Office "
-                   "State Minister for space policy.")
+    event = _event(
+        "Vice Foreign Minister Okamura Masataka hosted Reiko Tanigawara, the Cabinet Office "
+        "State Minister for space policy."
+    )
     mentions = {p.mention for p in event.persons}
     assert mentions == {"Okamura Masataka", "Reiko Tanigawara"}
 
 
 def test_persons_inside_phrases_and_surnames_inside_organizations():
-    event = _event("The Biden administration welcomed the Biden-Kishida summit, and Kishida later spoke "
-                   "at Johns Hopkins SAIS.", "2023-01")
+    event = _event(
+        "The Biden administration welcomed the Biden-Kishida summit, and Kishida later spoke "
+        "at Johns Hopkins SAIS.",
+        "2023-01",
+    )
     assert {p.name for p in event.persons} == {"Joe Biden", "Fumio Kishida"}
     assert "Johns Hopkins SAIS" in _names(event.organizations)
     assert all("administration" not in o.name for o in event.organizations)
@@ -106,8 +118,11 @@ def test_korea_alone_is_south_korea():
 
 
 def test_organizations_with_acronyms_and_inside_titles():
-    event = _event("The Pacific Island Maritime Council (PIMC) met at Camp Kiyose; PIMC members praised "
-                   "US Army Pacific Commander Flynn and the Philippine Coast Guard.", "2022-09")
+    event = _event(
+        "The Pacific Island Maritime Council (PIMC) met at Camp Kiyose; PIMC members praised "
+        "US Army Pacific Commander Flynn and the Philippine Coast Guard.",
+        "2022-09",
+    )
     council = next(o for o in event.organizations if o.name == "Pacific Island Maritime Council")
     assert council.aliases == ["PIMC"]
     assert [s.text for s in council.spans] == ["Pacific Island Maritime Council", "PIMC", "PIMC"]
@@ -124,8 +139,10 @@ def test_descriptions_are_not_organizations():
 
 
 def test_unknown_places_by_pattern():
-    event = _event("Toyota opened a plant in Greensboro, and drills moved to Kitakami Air Base in "
-                   "Iwate Prefecture and the city of Hanamaki.")
+    event = _event(
+        "Toyota opened a plant in Greensboro, and drills moved to Kitakami Air Base in "
+        "Iwate Prefecture and the city of Hanamaki."
+    )
     places = _names(event.places)
     assert {"Greensboro", "Kitakami Air Base", "Iwate Prefecture", "Hanamaki"} <= places
     _assert_offsets(event)
@@ -138,8 +155,14 @@ def test_topics_and_event_type():
 
 
 def test_extract_a_digest_gives_one_event_per_bullet():
-    digest = Digest("d.txt", "US-Japan Alliance Digest", "9.1", "2024-05", "option",
-                    [Bullet(1, "One", "PM Kishida visited Manila."), Bullet(2, None, "Nothing named here.")])
+    digest = Digest(
+        "d.txt",
+        "US-Japan Alliance Digest",
+        "9.1",
+        "2024-05",
+        "option",
+        [Bullet(1, "One", "PM Kishida visited Manila."), Bullet(2, None, "Nothing named here.")],
+    )
     extraction = extract(digest)
     record = extraction.to_record()
     assert [e["position"] for e in record["events"]] == [1, 2]
@@ -173,14 +196,17 @@ def test_cli_extract_json(digest_file):
     assert record["published"] == "2024-05-20"
     assert len(record["events"]) == 2
     assert record["events"][0]["persons"][0]["name"] == "Minoru Kihara"
-    assert record["events"][1]["organizations"] == [{"name": "Pacific Island Maritime Council", "aliases": ["PIMC"]}]
+    assert record["events"][1]["organizations"] == [
+        {"name": "Pacific Island Maritime Council", "aliases": ["PIMC"]}
+    ]
 
 
 def test_cli_extract_turtle(digest_file):
     from rdflib import Graph
 
-    result = CliRunner().invoke(cli, ["extract", str(digest_file), "--published", "2024-05-20",
-                                      "--format", "turtle"])
+    result = CliRunner().invoke(
+        cli, ["extract", str(digest_file), "--published", "2024-05-20", "--format", "turtle"]
+    )
     assert result.exit_code == 0, result.output
     graph = Graph().parse(data=result.output, format="turtle")
     labels = {str(o) for o in graph.objects(None, None) if str(o) in ("Minoru Kihara", "Camp Kiyose")}

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from click.testing import CliRunner
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDFS, XSD
 
 import kg.ingest
 from kg.build import ontology_graph
+from kg.cli import cli
 from kg.ingest import ingest_extractions
-from kg.iri import AK, mint
+from kg.iri import AK, SEM, mint
 from kg.model import Entity
 from kg.store import Store
 from kg.validate import validate
@@ -148,3 +152,110 @@ def test_every_ak_term_in_the_summary_graph_is_documented(store_dir, two_meeting
     assert {AK.CoOccurrence, AK.MonthlyCount, AK.weight, AK.eventCount} <= used
     for term in used:
         assert ontology.value(term, RDFS.label) and ontology.value(term, RDFS.comment), term
+
+
+# --- the command line, with real reading and extraction ---------------------------------------
+
+PAGE = """US-Japan Alliance Digest Vol {volume}
+
+Download this publication (PDF)
+
+Publications US-Japan Alliance Digest Vol {volume}
+
+
+  • Defense chiefs meet in Washington
+  • Allies hold a ground exercise in Japan
+
+
+  • Defense Minister Hamada visited Washington on {day} and met Defense Secretary Austin, who \
+reaffirmed the US commitment to the defense of Japan and promised closer work on integrated deterrence.
+  • The US Army and the Japan Ground Self-Defense Force held a bilateral field exercise at Camp Amami \
+that ended on {day}, rehearsing the defense of Japan’s southwestern islands.
+
+Download US-Japan Alliance Digest Vol {volume}
+"""
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+@pytest.fixture
+def digest_folder(tmp_path):
+    folder = tmp_path / "digests"
+    folder.mkdir()
+    for volume, day in (("1.17", "September 14"), ("1.18", "September 28")):
+        page = PAGE.format(volume=volume, day=day)
+        (folder / f"us-japan-alliance-digest-vol-{volume}.txt").write_text(page, encoding="utf-8")
+    return folder
+
+
+def run(store_dir, *args):
+    return CliRunner().invoke(cli, ["--store", str(store_dir), *args])
+
+
+def test_kg_ingest_stores_good_files_and_names_the_bad_one(store_dir, digest_folder):
+    (digest_folder / "notes.txt").write_text("Reading list for the weekend\n", encoding="utf-8")
+    result = run(store_dir, "ingest", str(digest_folder))
+    assert result.exit_code == 1
+    failed = [line for line in result.output.splitlines() if "notes.txt" in line]
+    assert len(failed) == 1 and failed[0].startswith("failed: notes.txt: ")
+    assert "US-Japan Alliance Digest Vol 1.17 (2022-09): 2 events" in result.output
+    with Store.open(store_dir) as store:
+        assert [d.volume for d in store.digests()] == ["1.17", "1.18"]
+
+
+def test_kg_ingest_twice_changes_no_triple_count(store_dir, digest_folder):
+    assert run(store_dir, "ingest", str(digest_folder)).exit_code == 0
+    with Store.open(store_dir) as store:
+        before = len(store)
+    again = run(store_dir, "ingest", str(digest_folder / "us-japan-alliance-digest-vol-1.17.txt"))
+    assert again.exit_code == 0 and "(replaced)" in again.output
+    with Store.open(store_dir) as store:
+        assert len(store) == before
+
+
+def test_kg_ingest_of_a_missing_path_fails_cleanly(store_dir, tmp_path):
+    result = run(store_dir, "ingest", str(tmp_path / "nowhere"))
+    assert result.exit_code == 1
+    assert "nowhere: no such file or folder" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_kg_stats_prints_a_line_per_digest_and_totals(store_dir, digest_folder):
+    run(store_dir, "ingest", str(digest_folder))
+    result = run(store_dir, "stats")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["digest", "published", "events", "persons", "organizations", "countries",
+                                "places", "dates", "mentions", "triples"]
+    assert lines[1].startswith("US-Japan Alliance Digest Vol 1.17  2022-09")
+    assert lines[3].split()[:3] == ["total", "(2)", "4"]
+
+
+def test_kg_stats_without_a_store_says_to_ingest_first(store_dir):
+    result = run(store_dir, "stats")
+    assert result.exit_code == 1
+    expected = f"Error: no store in {store_dir}: run `kg ingest` first (or give --store / KG_STORE)"
+    assert result.output.strip() == expected
+
+
+def test_kg_validate_passes_then_reports_a_broken_graph(store_dir, digest_folder):
+    run(store_dir, "ingest", str(digest_folder))
+    assert run(store_dir, "validate").output.startswith("All 3 graphs conform")
+    digest = mint("digest", "US-Japan Alliance Digest", "1.18")
+    with Store.open(store_dir) as store:
+        graph = store.graph(digest)
+        graph.add((mint("event", "US-Japan Alliance Digest", "1.18", 1), SEM.hasTimeStamp, Literal("autumn")))
+        store.replace_graphs({digest: graph})
+    result = run(store_dir, "validate")
+    assert result.exit_code == 1
+    assert ("US-Japan Alliance Digest Vol 1.18: digest/us-japan-alliance-digest/1.18/event/1 "
+            "sem:hasTimeStamp: a timestamp must be an xsd:date") in result.output
+
+
+def test_the_shared_corpus_ingests_and_validates(store_dir):
+    result = run(store_dir, "ingest", "--no-validate", str(CORPUS))
+    assert result.exit_code == 0, result.output
+    with Store.open(store_dir) as store:
+        assert len(store.digests()) >= 9
+    validation = run(store_dir, "validate")
+    assert validation.exit_code == 0, validation.output

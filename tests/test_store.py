@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pyoxigraph
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
@@ -114,3 +115,52 @@ def test_stats_count_per_digest_and_distinct_totals(store_dir, meeting_extractio
     assert stats.totals["persons"] == 2  # the same two persons in both digests
     assert stats.totals["events"] == stats.totals["dates"] == 2
     assert stats.totals["triples"] == stats.quads == len(graphs[0]) + len(graphs[1])
+
+
+class FailingHalfway:
+    """A pyoxigraph store whose bulk load writes half of its quads, then fails like a full disk."""
+
+    def __init__(self, real):
+        self.real = real
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+    def __iter__(self):
+        return iter(self.real)
+
+    def bulk_load(self, data, format):
+        lines = data.splitlines()
+        self.real.bulk_load("\n".join(lines[: len(lines) // 2]), format=format)
+        raise OSError("No space left on device")
+
+
+def test_a_write_failing_halfway_is_rolled_back(store_dir, meeting_extraction):
+    first = build_graph(meeting_extraction("1.17"))
+    changed = build_graph(meeting_extraction("1.17", day="2022-09-15", words="September 15"))
+    second = build_graph(meeting_extraction("2.1", "2023-01", "2023-01-11", "January 11"))
+    with Store.open(store_dir, create=True) as store:
+        store.replace_graphs({first.identifier: first})
+        before = set(store.oxigraph)
+        store.oxigraph = FailingHalfway(store.oxigraph)
+        with pytest.raises(StoreError, match="No space left on device; the store was left as it was"):
+            store.replace_graphs({changed.identifier: changed, second.identifier: second})
+        assert set(store.oxigraph) == before
+        assert [d.volume for d in store.digests()] == ["1.17"]
+    assert sorted(p.name for p in store_dir.parent.iterdir()) == ["store"]
+
+
+def test_a_write_cut_off_by_a_crash_is_undone_on_reopening(store_dir, meeting_extraction):
+    first = build_graph(meeting_extraction("1.17"))
+    second = build_graph(meeting_extraction("2.1", "2023-01", "2023-01-11", "January 11"))
+    store = Store.open(store_dir, create=True)
+    store.replace_graphs({first.identifier: first})
+    before = set(store.oxigraph)
+    write = store._rollback_point([second.identifier])
+    write.__enter__()  # a write starts ...
+    quads = "\n".join(f"{s.n3()} {p.n3()} {o.n3()} <{second.identifier}> ." for s, p, o in second)
+    store.oxigraph.bulk_load(quads, format=pyoxigraph.RdfFormat.N_QUADS)
+    store.close()  # ... and the process dies before it finishes
+    with Store.open(store_dir) as reopened:
+        assert set(reopened.oxigraph) == before
+    assert sorted(p.name for p in store_dir.parent.iterdir()) == ["store"]

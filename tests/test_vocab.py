@@ -11,7 +11,7 @@ from kg.errors import VocabularyError
 def _hits(text: str) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for hit in vocab.load().find(text):
-        found.setdefault(text[hit.begin:hit.end], set()).update(f"{hit.kind}:{k}" for k in hit.keys)
+        found.setdefault(text[hit.begin : hit.end], set()).update(f"{hit.kind}:{k}" for k in hit.keys)
     return found
 
 
@@ -72,7 +72,8 @@ def test_broken_toml_and_duplicate_ids_are_named(tmp_path):
     with pytest.raises(VocabularyError, match=r"persons\.toml: not valid TOML"):
         vocab.build(vocab_dir, patterns_dir)
     (vocab_dir / "persons.toml").write_text(
-        '[[person]]\nid = "a-b"\nname = "A B"\n[[person]]\nid = "a-b"\nname = "A C"\n')
+        '[[person]]\nid = "a-b"\nname = "A B"\n[[person]]\nid = "a-b"\nname = "A C"\n'
+    )
     with pytest.raises(VocabularyError, match=r"persons\.toml: id 'a-b' appears twice"):
         vocab.build(vocab_dir, patterns_dir)
 
