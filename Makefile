@@ -38,8 +38,9 @@ lint: $(BIN)/kg
 test: $(BIN)/kg $(WEB) system-deps lint
 	$(BIN)/pytest -q
 
+# Benchmarks at 10k events by default; `make bench BENCH_SCALE=100000` for the 100k figures.
 bench: $(BIN)/kg
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(if $(BENCH_SCALE),--scale $(BENCH_SCALE))
 
 clean:
 	rm -rf $(VENV) demo-store demo-graph.ttl .pytest_cache

@@ -3,16 +3,20 @@ to another date in the bullet, as ISO strings with the words that give them.
 
 The rules are the Dates rule of the gold SCHEMA: a date written without a year takes the year
 that puts it nearest before the publication, or nearest after it when the text presents it as
-still to come. The words (month names, future markers, relative-day phrases) are data in
-`data/patterns/dates.toml`.
+still to come: after a future marker ("will"), or after a weaker sign of plans ("would", "is
+preparing", "by the end of") when the year after is the nearer. Relative days count from a day
+of the same sentence, else from the bullet's main events. The words (month names, markers,
+relative-day phrases) are data in `data/patterns/dates.toml`.
 """
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -111,6 +115,11 @@ class _Patterns:
     sentence_end: re.Pattern[str]
     clause_break: re.Pattern[str]
     future: re.Pattern[str]
+    prospective: re.Pattern[str]
+    deadline: re.Pattern[str]
+    retrospective: re.Pattern[str]
+    past: re.Pattern[str]
+    background: re.Pattern[str]
     month_cues: frozenset[str]
     qualifiers: frozenset[str]
     publication_relative: frozenset[str]
@@ -124,6 +133,7 @@ class _Patterns:
     units: dict[str, int]
     directions: dict[str, int]
     phrases: dict[str, int]
+    standalone_followers: frozenset[str]
 
 
 def _alternatives(words: object) -> str:
@@ -150,6 +160,13 @@ def _patterns() -> _Patterns:
     dash = r"\s*(?:-|–|—|to|through|until|till)\s*"
     qualifier = rf"(?:(?P<q>(?i:{_alternatives(words['month_qualifiers'])}))(?:-|\s+))?"
     numbers = relative["numbers"]
+    part_of = r"(?:the\s+(?:end|start|beginning|middle)\s+of\s+)?"
+    # Signs of a clause about what is still to come, short of a future marker: listed words and a
+    # present progressive ("is hosting the summit").
+    prospective = (
+        rf"\b(?:{_alternatives(words['prospective_markers'])}"
+        rf"|(?:{_alternatives(words['present_auxiliaries'])})\s+(?:not\s+|now\s+|still\s+)?(?-i:[a-z]+ing))\b"
+    )
     return _Patterns(
         months={**months, **abbreviations},
         full_months=frozenset(months),
@@ -180,6 +197,12 @@ def _patterns() -> _Patterns:
         sentence_end=re.compile(r"[.!?][\"”’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])"),
         clause_break=re.compile(r"[.;:!?,()\[\]—–]"),
         future=re.compile(rf"\b(?:{_alternatives(words['future_markers'])})\b", re.IGNORECASE),
+        prospective=re.compile(prospective, re.IGNORECASE),
+        # "until June 18", "by the end of March", "since March": searched for just before a date
+        deadline=re.compile(rf"\b(?:{_alternatives(words['deadline_words'])})\s+{part_of}$", re.I),
+        retrospective=re.compile(rf"\b(?:{_alternatives(words['retrospective_words'])})\s+{part_of}$", re.I),
+        past=re.compile(rf"\b(?:{_alternatives(words['past_markers'])})\b", re.IGNORECASE),
+        background=re.compile(rf"\b(?:{_alternatives(relative['background_words'])})\b", re.IGNORECASE),
         month_cues=frozenset(w.lower() for w in words["month_cues"]),
         qualifiers=frozenset(w.lower() for w in words["month_qualifiers"]),
         publication_relative=frozenset(w.lower() for w in words["publication_relative"]),
@@ -193,6 +216,7 @@ def _patterns() -> _Patterns:
         units={k.lower(): int(v) for k, v in relative["units"].items()},
         directions={k.lower(): int(v) for k, v in relative["directions"].items()},
         phrases={k.lower(): int(v) for k, v in relative["phrases"].items()},
+        standalone_followers=frozenset(w.lower() for w in relative["standalone_followers"]),
     )
 
 
@@ -210,6 +234,10 @@ class _Found:
     last_day: dt.date | None = None  # the last day of the range or list this day opens
     attributive: bool = False
     anchor: bool = True  # later days of a range or list anchor through the first
+    # A relative day: one before its anchor ("The day before") anchors only further looks back;
+    # one set after a day ("on October 9, three days after the clash") is background.
+    relative: int = 0  # days after the anchor
+    apposed: bool = False
 
 
 _WORD = re.compile(r"[\w’'-]+")
@@ -236,6 +264,19 @@ def find_dates(text: str, published: str, *, include_future: bool = True) -> lis
         if include_future or not future:
             found.extend(items)
 
+    starts: list[int] = []  # of sentences, found when first needed
+
+    def sentence_start(begin: int) -> int:
+        if not starts:
+            starts.extend(_sentence_starts(text, patterns))
+        return starts[bisect.bisect_right(starts, begin) - 1]
+
+    def floor(begin: int) -> dt.date | None:
+        """The nearest day before `begin` in its sentence: a deadline cannot fall before it."""
+        first = sentence_start(begin)
+        earlier = [f for f in found if f.day is not None and first <= f.begin and f.end <= begin]
+        return max(earlier, key=lambda f: f.begin).day if earlier else None
+
     # Around each month name: a day, range or list of days, a month with its year, a month alone.
     for scan in patterns.month_scan.finditer(text):
         if not free(*scan.span()):
@@ -247,7 +288,7 @@ def find_dates(text: str, published: str, *, include_future: bool = True) -> lis
             if before is not None and free(before.start(), begin):
                 match = patterns.day_first.match(text, before.start())
         if match is not None:
-            keep(*_day_match(text, match, patterns, period))
+            keep(*_day_match(text, match, patterns, period, floor))
             continue
         if scan["m"] not in patterns.full_months:
             continue
@@ -256,7 +297,7 @@ def find_dates(text: str, published: str, *, include_future: bool = True) -> lis
             value = f"{int(match['y']):04d}-{patterns.months[match['m']]:02d}"
             keep([_Found(value, match.start(), match.end())], False, match.span())
             continue
-        resolved = _month_alone(text, scan, patterns, period)
+        resolved = _month_alone(text, scan, patterns, period, floor)
         if resolved is not None:
             keep([_Found(resolved[0], scan.start(), scan.end())], resolved[1], scan.span())
     # Around each four-digit number from 1800 to 2099: an ISO day, a year range, a year.
@@ -285,19 +326,18 @@ def find_dates(text: str, published: str, *, include_future: bool = True) -> lis
         if match is not None and _is_year(text, match, patterns):
             keep([_Found(match["y"], *match.span())], False, match.span())
     # Days given relative to another day of the same text.
-    found.extend(_relative_days(text, found, taken, patterns))
+    found.extend(_relative_days(text, found, taken, patterns, sentence_start))
     return _collect(text, found)
 
 
 def _day_match(
-    text: str, match: re.Match[str], patterns: _Patterns, period: Period
+    text: str, match: re.Match[str], patterns: _Patterns, period: Period, floor: _Floor
 ) -> tuple[list[_Found], bool, tuple[int, int]]:
     """(days named, presented as future, consumed span) for one day expression."""
     groups = match.groupdict()
     month = patterns.months[groups["m1"]]
     first_day = _number(groups["d1"])
     explicit_year = int(groups["y"]) if groups.get("y") else None
-    future = explicit_year is None and _presented_as_future(text, match.start(), patterns)
     attributive = _attributive(text, match.start(), patterns)
     # The days named, with the span of each: "July 6, 11 and 12" gives three.
     days: list[tuple[int, int, int, int]] = [(month, first_day, match.start(), match.end("d1"))]
@@ -312,7 +352,12 @@ def _day_match(
     # The last day's span runs to the end of the expression: "May 4", "January 21, 2022",
     # "14 February 2022", "9 September".
     days[-1] = (*days[-1][:3], match.end())
-    year = explicit_year or _resolve_year(month, first_day, future, period)
+    if explicit_year:
+        year, future = explicit_year, False
+    else:
+        year, future = _choose_year(
+            text, match.start(), match.end(), month, first_day, patterns, period, floor
+        )
     dates = []
     for index, (m, d, begin, end) in enumerate(days):
         # A range running into the next year ("December 30-January 2").
@@ -333,6 +378,68 @@ def _day_match(
 
 def _number(text: str) -> int:
     return int(re.match(r"\d+", text).group())
+
+
+_Floor = Callable[[int], dt.date | None]  # the earliest day a deadline at this offset may fall on
+
+
+def _choose_year(
+    text: str, begin: int, end: int, month: int, day: int | None, patterns: _Patterns, period: Period,
+    floor: _Floor,
+) -> tuple[int, bool]:
+    """(year, presented as future) for a month or day written without its year at text[begin:end].
+
+    Nearest before the publication, always so after "since"; nearest after it after a future
+    marker; after a weaker sign of what is still to come, whichever of the two is nearer. A
+    deadline ("until June 18") never falls before an earlier day of its sentence.
+    """
+    past = _resolve_year(month, day, False, period)
+    if day and day > calendar.monthrange(2000, month)[1]:
+        return past, False  # "February 30": no date in any year, the caller drops it
+    if patterns.retrospective.search(text, max(0, begin - 40), begin):
+        return past, False
+    if _presented_as_future(text, begin, patterns):
+        return _resolve_year(month, day, True, period), True
+    deadline = patterns.deadline.search(text, max(0, begin - 40), begin) is not None
+    year = past
+    ahead = _resolve_year(month, day, True, period)
+    # Most dates lie just before the publication: only a nearer reading ahead needs the clause read.
+    if _first_day(ahead, month, day) - period.last < period.first - _first_day(past, month, day):
+        clause = _clause_before(text, begin)
+        if (
+            (deadline or patterns.future.search(clause) or patterns.prospective.search(clause))
+            and not patterns.past.search(clause)
+            and not patterns.past.search(_clause_after(text, end))
+        ):
+            year = ahead
+    earliest = floor(begin) if deadline else None
+    if earliest is not None:
+        while _last_day(year, month, day) < earliest:
+            year += 1
+            while day and (month, day) == (2, 29) and not calendar.isleap(year):
+                year += 1
+    return year, year > past
+
+
+def _first_day(year: int, month: int, day: int | None) -> dt.date:
+    return dt.date(year, month, day or 1)
+
+
+def _last_day(year: int, month: int, day: int | None) -> dt.date:
+    return dt.date(year, month, day or calendar.monthrange(year, month)[1])
+
+
+def _clause_before(text: str, begin: int) -> str:
+    """The words of the clause that lead up to `begin`, parentheses left out ("is preparing to
+    launch the Space Operations Group (SOG) by the end of")."""
+    window = re.sub(r"\([^()]*\)", " ", text[max(0, begin - 200) : begin])
+    breaks = list(re.finditer(r"[.;:!?,—–()]", window))
+    return window[breaks[-1].end() :] if breaks else window
+
+
+def _clause_after(text: str, end: int) -> str:
+    """The rest of the sentence after `end` (", when it ended")."""
+    return re.split(r"[.;!?]", text[end : end + 120], maxsplit=1)[0]
 
 
 def _resolve_year(month: int, day: int | None, future: bool, period: Period) -> int:
@@ -380,7 +487,7 @@ def _attributive(text: str, begin: int, patterns: _Patterns) -> bool:
 
 
 def _month_alone(
-    text: str, match: re.Match[str], patterns: _Patterns, period: Period
+    text: str, match: re.Match[str], patterns: _Patterns, period: Period, floor: _Floor
 ) -> tuple[str, bool] | None:
     """(YYYY-MM, presented as future) for a month named without day or year, when the words
     before it make it a date ("in August", "mid-December", "the January 2+2"), else None."""
@@ -392,11 +499,11 @@ def _month_alone(
             return None
     elif not words or words[-1] not in patterns.month_cues or words[-1] in patterns.publication_relative:
         return None
-    # "an April summit": an event not yet held.
-    future = (not match["q"] and words[-1] in patterns.future_articles) or _presented_as_future(
-        text, begin, patterns
-    )
-    year = _resolve_year(month, None, future, period)
+    if not match["q"] and words[-1] in patterns.future_articles:
+        # "an April summit": an event not yet held.
+        year, future = _resolve_year(month, None, True, period), True
+    else:
+        year, future = _choose_year(text, begin, match.end(), month, None, patterns, period, floor)
     return f"{year:04d}-{month:02d}", future
 
 
@@ -426,54 +533,95 @@ def _is_year(text: str, match: re.Match[str], patterns: _Patterns) -> bool:
 # Relative days
 
 
-def _relative_days(text: str, found: list[_Found], taken: list[tuple[int, int]], patterns: _Patterns):
+def _relative_days(
+    text: str,
+    found: list[_Found],
+    taken: list[tuple[int, int]],
+    patterns: _Patterns,
+    sentence_start: Callable[[int], int],
+) -> list[_Found]:
     """Days given relative to another day in the text ("Two days later", "the next day").
 
     The anchor is the nearest day before the phrase in the same sentence; else the nearest
-    earlier day that is not a mere modifier ("on May 31" rather than "the May 27 launch"); else
-    the nearest earlier day of any kind.
+    earlier day of the bullet's main events (not a mere modifier, "the May 27 launch", not
+    background, "amid protests that followed the March 6 plan", and not a look back, "The day
+    before", unless the phrase looks back further); else the nearest earlier day that is not a
+    modifier; else any earlier day.
+    A phrase set right after a day ("on October 9, three days after the clash") dates what
+    follows it from that day.
     """
-    anchors = sorted((f for f in found if f.day is not None and f.anchor), key=lambda f: f.begin)
     lowered = text.lower()
     if "day" not in lowered and "week" not in lowered:
         return []
-    phrases: list[tuple[int, int, int]] = []  # (begin, end, days)
+    anchors = sorted((f for f in found if f.day is not None and f.anchor), key=lambda f: f.begin)
+    phrases: list[tuple[int, int, int, _Found | None]] = []  # (begin, end, days, day it is set after)
     for match in patterns.relative_scan.finditer(text):
         if match["p"]:
-            phrase = match["p"].lower()
-            if phrase.endswith(("before", "after")) and not _ends_clause(text, match.end()):
-                continue  # "the day before the vote": anchored to what follows
-            phrases.append((match.start(), match.end(), patterns.phrases[phrase]))
-            continue
-        direction = match["dir"].lower()
-        if direction in {"before", "after"} and not _ends_clause(text, match.end()):
-            continue  # "three days after the ministry approved": anchored to what follows
-        counted = patterns.relative_count.search(text, max(0, match.start() - 12), match.start())
-        if counted is None:
-            continue
-        number = counted["n"].lower()
-        count = int(number) if number.isdigit() else patterns.numbers[number]
-        days = count * patterns.units[match["u"].lower()] * patterns.directions[direction]
-        phrases.append((counted.start(), match.end(), days))
+            begin, phrase = match.start(), match["p"].lower()
+            days = patterns.phrases[phrase]
+            governs = phrase.endswith(("before", "after"))
+        else:
+            counted = patterns.relative_count.search(text, max(0, match.start() - 12), match.start())
+            if counted is None:
+                continue
+            number, direction = counted["n"].lower(), match["dir"].lower()
+            count = int(number) if number.isdigit() else patterns.numbers[number]
+            begin = counted.start()
+            days = count * patterns.units[match["u"].lower()] * patterns.directions[direction]
+            governs = direction in {"before", "after"}
+        apposed = None
+        if governs and not _stands_alone(text, match.end(), patterns):
+            # "the day before the vote", "three days after the ministry approved": anchored to
+            # what follows, which is dated only when the phrase is set right after a day.
+            apposed = next((a for a in anchors if re.fullmatch(r"\s*[,—–]\s*", text[a.end : begin])), None)
+            if apposed is None:
+                continue
+        phrases.append((begin, match.end(), days, apposed))
     if not phrases:
         return []
-    starts = _sentence_starts(text, patterns)
     results: list[_Found] = []
-    for begin, end, offset in sorted(phrases):
+
+    def main(day: _Found, offset: int) -> bool:
+        """May `day` anchor a relative day of a later sentence that adds `offset` days?"""
+        if day.apposed or day.attributive:
+            return False
+        if day.relative:
+            return day.relative > 0 or offset < 0
+        return not patterns.background.search(_clause_before(text, day.begin))
+
+    for begin, end, offset, apposed in sorted(phrases, key=lambda p: p[0]):
         if any(not (end <= b or begin >= e) for b, e in taken):
+            continue
+        if apposed is not None:
+            day = apposed.day - dt.timedelta(days=offset)
+            taken.append((begin, end))
+            results.append(_Found(day.isoformat(), begin, end, day=day, relative=-offset, apposed=True))
             continue
         earlier = [a for a in anchors + results if a.end <= begin]
         if not earlier:
             continue
-        sentence_start = max((s for s in starts if s <= begin), default=0)
-        same_sentence = [a for a in earlier if a.begin >= sentence_start]
-        strong = [a for a in earlier if not a.attributive]
-        anchor = max(same_sentence or strong or earlier, key=lambda a: a.begin)
+        first = sentence_start(begin)
+        anchor = max(
+            [a for a in earlier if a.begin >= first]
+            or [a for a in earlier if main(a, offset)]
+            or [a for a in earlier if not a.attributive]
+            or earlier,
+            key=lambda a: a.begin,
+        )
         base = anchor.last_day if offset > 0 and anchor.last_day else anchor.day
         day = base + dt.timedelta(days=offset)
         taken.append((begin, end))
-        results.append(_Found(day.isoformat(), begin, end, day=day))
+        results.append(_Found(day.isoformat(), begin, end, day=day, relative=offset))
     return results
+
+
+def _stands_alone(text: str, end: int, patterns: _Patterns) -> bool:
+    """Does a phrase ending in "before"/"after" stand alone ("The day before, ...", "The day
+    before in Seoul ...") rather than govern what follows ("the day before the vote")?"""
+    if _ends_clause(text, end):
+        return True
+    following = _WORD.match(text, end + 1) if text[end : end + 1] == " " else None
+    return following is not None and following.group().lower() in patterns.standalone_followers
 
 
 def _ends_clause(text: str, end: int) -> bool:
@@ -484,7 +632,7 @@ def _ends_clause(text: str, end: int) -> bool:
 def _sentence_starts(text: str, patterns: _Patterns) -> list[int]:
     starts = [0]
     for match in patterns.sentence_end.finditer(text):
-        word = re.search(r"([\w.’']+)$", text[: match.start()])
+        word = re.search(r"([\w.’']+)$", text[max(0, match.start() - 30) : match.start()])
         if word and (word.group(1) in patterns.abbreviations or re.fullmatch(r"[A-Z]", word.group(1))):
             continue
         starts.append(match.end())

@@ -27,12 +27,14 @@ from typing import NamedTuple
 from kg import vocab as vocabulary
 from kg.dates import find_dates
 from kg.model import Bullet, Digest, Entity, Event, Extraction, Span
-from kg.vocab import Hit, Term, Vocabulary, _person_forms
+from kg.vocab import Hit, Term, Vocabulary, person_forms
 
 # Kinds that win a tie between candidates covering the same words (lower wins).
 _PRIORITY = {"blocker": 0, "organization": 1, "place": 2, "person": 3, "country": 4, "title": 5}
 
-_TOKEN = re.compile(r"[^\W_](?:[\w’'.&-]*[^\W_])?\.?|\S")
+# A word (its possessive "’s" apart, a final period kept for `_tokens` to judge), an initial,
+# a possessive, or any other mark.
+_TOKEN = re.compile(r"[A-Z]\.(?=\s|$)|[^\W_](?:[\w.&-]|['’](?!s\b))*[^\W_]\.?|[^\W_]\.?|['’]s\b|\S")
 _INITIALS = re.compile(r"^(?:[A-Z]\.|(?:[A-Za-z]\.){2,})$")  # "W.", "U.S.", "D.C."
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z&\-]*[A-Z]$|^[A-Z]{2,}\d*$")
 _STANDALONE_ACRONYM = re.compile(r"^(?:[A-Z]{3,6}|[A-Z]{2,4}\d{1,2})$")  # "JAXA", "G7" is too short
@@ -72,14 +74,17 @@ class PersonMention:
 
 def extract(digest: Digest) -> Extraction:
     """Every detail bullet of `digest` as an `Event`. A person no vocabulary knows, found by
-    pattern in one bullet ("Governor Taro Hoshizora"), is also found by surname in the others."""
+    pattern in one bullet ("Governor Taro Hoshizora"), is also found by surname in the others;
+    a known person named by a bare surname counts if the digest names them elsewhere too (in
+    another bullet or a headline)."""
     vocab = vocabulary.load()
     found = [_extract_event(bullet, digest.published, vocab) for bullet in digest.bullets]
     events = [event for event, _ in found]
     confirmed = {p.key for event in events for p in event.persons}
-    for event, tentative in found:  # a bare surname of someone the digest names in full elsewhere
+    headlines = " ".join(b.headline for b in digest.bullets if b.headline)
+    for event, tentative in found:  # a bare surname of someone the digest names elsewhere too
         for person in tentative:
-            if person.key in confirmed:
+            if person.key in confirmed or re.search(rf"\b{re.escape(person.spans[0].text)}\b", headlines):
                 _add_person(event, person, vocab)
     surnames: dict[str, Entity] = {}
     for event in events:
@@ -180,7 +185,8 @@ class _Bullet:
 
     def _adjacent(self, i: int, j: int) -> bool:
         """Tokens i and j (i < j) separated only by white space."""
-        return self.text[self.tokens[i].end : self.tokens[j].begin].strip() == ""
+        gap = self.text[self.tokens[i].end : self.tokens[j].begin]
+        return gap == " " or not gap.strip()
 
     # -- candidates -----------------------------------------------------------------------
 
@@ -197,8 +203,12 @@ class _Bullet:
         for i, token in enumerate(tokens):
             if token.text in self.vocab.vessel_prefixes:
                 end = i
-                while end + 1 < len(tokens) and end - i < 4 and tokens[end + 1].capitalized \
-                        and self._adjacent(end, end + 1):
+                while (
+                    end + 1 < len(tokens)
+                    and end - i < 4
+                    and tokens[end + 1].capitalized
+                    and self._adjacent(end, end + 1)
+                ):
                     end += 1
                 if end > i:
                     candidates.append(Candidate(token.begin, tokens[end].end, "blocker", (), False))
@@ -309,10 +319,9 @@ class _Bullet:
         return has_country
 
     def _quoted(self, start: int, end: int) -> bool:
-        """Are tokens start..end exactly what a pair of quotation marks encloses?"""
-        before = self.text[: self.tokens[start].begin].rstrip()[-1:]
-        after = self.text[self.tokens[end].end :].lstrip(".,")[:1]
-        return before in ("“", '"') and after in ("”", '"')
+        """Does a quotation mark open right before token `start`? A quoted name (“Global
+        Partnership for the Future”, “Task Force”) is an initiative's or a slogan's."""
+        return self.text[: self.tokens[start].begin].rstrip()[-1:] in ("“", '"')
 
     def _beside_unknown_name(self, i: int) -> bool:
         """Is token i part of a longer capitalized name ("SM-3 Block IIA", "USS Ralph Johnson")?"""
@@ -337,7 +346,12 @@ class _Bullet:
                 break  # "Tokyo-based Japan Forum ...": the firm's seat, not its name
             if (word[:1].isupper() or _ORDINAL.match(word)) and word not in vocab.org_not_starts:
                 start = k
-            elif word in ("of", "for", "on", "&") and k > 0 and tokens[k - 1].capitalized:
+            elif (
+                word in ("of", "for", "on", "&")
+                and k > 0
+                and tokens[k - 1].capitalized
+                and (tokens[k - 1].text in vocab.org_heads or tokens[k - 1].text in vocab.stopwords)
+            ):  # "Corps of Engineers Japan District", not "Yuki Tatsumi of the Stimson Center"
                 after_connector = True
             elif word == "the" and k > 0 and tokens[k - 1].text in ("of", "on", "for"):
                 pass
@@ -361,8 +375,13 @@ class _Bullet:
         tokens = self.tokens
         end = i
         k = i + 1
-        if tokens[i].text in self.vocab.org_heads_taking_place and k < len(tokens) and self._adjacent(i, k) \
-                and self.hit_kinds.get(k, set()) & {"country", "place"} and tokens[k].capitalized:
+        if (
+            tokens[i].text in self.vocab.org_heads_taking_place
+            and k < len(tokens)
+            and self._adjacent(i, k)
+            and self.hit_kinds.get(k, set()) & {"country", "place"}
+            and tokens[k].capitalized
+        ):
             return k  # "Marine Corps Forces Japan"
         seen_connector = None
         while k < len(tokens) and self._adjacent(k - 1, k) and k not in stop:
@@ -372,9 +391,13 @@ class _Bullet:
                 word in self.vocab.not_places
                 or any(c.isdigit() for c in word)
                 or kinds & {"person", "title"}
-                or (seen_connector in ("on", "for") and kinds & {"place", "country"})
+                or (
+                    seen_connector in ("on", "for")
+                    and word[:1].isupper()
+                    and word not in self.vocab.stopwords
+                )
             ):
-                break  # "State Department on March 7", "Regiment on Okinawa"
+                break  # "State Department on March 7", "Regiment on Okinawa"; "Council on Foreign Relations"
             if word in ("of", "for", "on") and not seen_connector:
                 seen_connector = word
             elif (word == "the" and seen_connector) or (
@@ -431,7 +454,6 @@ class _Bullet:
                     and self._adjacent(k, k + 1)
                     and tokens[k].capitalized
                     and tokens[k].text not in vocab.place_name_stops
-                    and "person" not in self._kinds_at(k)
                     and "title" not in self._kinds_at(k)
                 ):
                     start = k
@@ -500,6 +522,7 @@ class _Bullet:
         # Given names: "William Hagerty", "Taketoyo Toguchi"; surname first: "Okano Masataka".
         vocab = self.vocab
         named = {i for m in mentions.values() for i in self._token_range(m.begin, m.end)}
+        speech = any(t.text in vocab.speech_verbs for t in tokens)
         for i, token in enumerate(tokens):
             if not token.capitalized or i in self.claimed or i in named:
                 continue
@@ -522,13 +545,18 @@ class _Bullet:
             ):
                 end = i + 1
             elif (
-                i + 2 < len(tokens)
+                speech
+                and i + 2 < len(tokens)
                 and self._is_name_word(i)
                 and (i == 0 or not tokens[i - 1].capitalized)
                 and not any(c.isdigit() for c in token.text)
             ):  # "Zack Cooper said"
                 last = self._name_end(i, minimum=2)
-                if last is not None and last + 1 < len(tokens) and tokens[last + 1].text in vocab.speech_verbs:
+                if (
+                    last is not None
+                    and last + 1 < len(tokens)
+                    and tokens[last + 1].text in vocab.speech_verbs
+                ):
                     end = last
             if end is not None:
                 begin = token.begin
@@ -542,15 +570,24 @@ class _Bullet:
         longer name: it keeps only the namesakes whose full name it is."""
         kept = []
         for mention in mentions:
-            outer = next((m for m in mentions if m is not mention and m.begin <= mention.begin
-                          and mention.end <= m.end), None)
+            outer = next(
+                (
+                    m
+                    for m in mentions
+                    if m is not mention and m.begin <= mention.begin and mention.end <= m.end
+                ),
+                None,
+            )
             if outer is None:
                 kept.append(mention)
                 continue
             if mention.keys and not outer.keys:
-                surface = _normal(self.text[outer.begin:outer.end])
-                outer.keys = tuple(k for k in mention.keys if surface in {
-                    _normal(form) for form in _person_forms(self.vocab.term("person", k))})
+                surface = _normal(self.text[outer.begin : outer.end])
+                outer.keys = tuple(
+                    k
+                    for k in mention.keys
+                    if surface in {_normal(form) for form in person_forms(self.vocab.term("person", k))}
+                )
             if outer.title is None and mention.title is not None:
                 outer.title, outer.title_key = mention.title, mention.title_key
                 outer.title_begin, outer.country_hint = mention.title_begin, mention.country_hint
@@ -642,7 +679,9 @@ class _Bullet:
                     j += 1
                 j += 1
             elif j + 1 < len(tokens) and tokens[j].text == "of" and j + 1 in self.claimed:
-                j = self._token_range(self.claimed[j + 1].begin, self.claimed[j + 1].end)[-1] + 1  # "of Japan"
+                j = (
+                    self._token_range(self.claimed[j + 1].begin, self.claimed[j + 1].end)[-1] + 1
+                )  # "of Japan"
             while j < len(tokens) and tokens[j].text in (",", "and", "or"):
                 j += 1
             if j == i or j >= len(tokens):
@@ -686,7 +725,10 @@ class _Bullet:
             holder = self.claimed.get(k)
             word = tokens[k].text
             if holder is not None:
-                if holder.kind == "country" and self.text[holder.begin : holder.end] in vocab.country_adjectives:
+                if (
+                    holder.kind == "country"
+                    and self.text[holder.begin : holder.end] in vocab.country_adjectives
+                ):
                     break
                 if holder.kind not in ("organization", "place", "country"):
                     break
@@ -695,7 +737,10 @@ class _Bullet:
                     break  # "in Tokyo PM Kishida": the place is not part of the title
                 begin, k = holder.begin, at - 1
             elif word == "and" and k > 0 and "title" in self._kinds_at(k - 1):
-                begin, k = self.claimed[k - 1].begin, self._token_range(self.claimed[k - 1].begin, begin)[0] - 1
+                begin, k = (
+                    self.claimed[k - 1].begin,
+                    self._token_range(self.claimed[k - 1].begin, begin)[0] - 1,
+                )
             elif word in vocab.title_modifiers or (
                 tokens[k].capitalized and word in vocab.stopwords and word not in vocab.place_name_stops
             ):
@@ -721,8 +766,6 @@ class _Bullet:
                 end = i
             elif word not in _ROLE_CONNECTORS and word not in (",", "’s", "'s"):
                 break
-            elif word in ("of", "for", "to") and end is None and i > 0 and tokens[i - 1].text == ",":
-                break
             i += 1
         return end
 
@@ -742,6 +785,12 @@ class _Bullet:
         for mention in sorted(mentions, key=lambda m: -(m.end - m.begin)):
             surface = self.text[mention.begin : mention.end]
             span = self._span(mention.begin, mention.end)
+            owner = None
+            if mention.title is None and " " not in surface:  # "Kishi" after "Nobuo Kishi"
+                owner = next((p for p in persons if _same_person(surface, p, None)), None)
+            if owner is not None:
+                owner.spans.append(span)
+                continue
             term = self._choose_person(mention) if mention.keys else None
             if term is None:
                 # a surname-only mention of someone named in full elsewhere in the bullet
@@ -801,15 +850,12 @@ class _Bullet:
         terms = [self.vocab.term("person", key) for key in mention.keys]
         if len(terms) == 1 and (mention.title is None or " " in surface):
             return terms[0]
-        full_names = {
-            c.keys
+        named_in_full = any(
+            c.kind == "person" and c.begin != mention.begin and surface in self.text[c.begin : c.end].split()
             for c in self.chosen
-            if c.kind == "person"
-            and c.begin != mention.begin
-            and surface in self.text[c.begin : c.end].split()
-        }
-        if mention.title is None and full_names:
-            return None  # merged with the fuller mention
+        )
+        if mention.title is None and named_in_full:
+            return None  # the same person as the fuller mention: merged with it
         best, best_score = None, -1
         for term in terms:
             score = 0
@@ -823,8 +869,6 @@ class _Bullet:
                 score += 1
             if score > best_score:
                 best, best_score = term, score
-        if best_score == 0 and mention.title is not None and " " not in surface and len(terms) > 1:
-            return best
         return best
 
     def _person_country(self, mention: PersonMention, surface: str) -> str | None:
@@ -875,7 +919,11 @@ class _Bullet:
                 if not tokens[k].capitalized or k in self.claimed:
                     continue
                 form = f"{tokens[k].text} {singular}"
-                keys = [h.keys for h in self.vocab.find(form) if h.kind == "organization" and h.end - h.begin == len(form)]
+                keys = [
+                    h.keys
+                    for h in self.vocab.find(form)
+                    if h.kind == "organization" and h.end - h.begin == len(form)
+                ]
                 if keys:
                     found.append(Candidate(tokens[k].begin, tokens[k].end, "organization", keys[0]))
         return found
@@ -957,8 +1005,8 @@ class _Bullet:
         if end is None or tokens[end].text in vocab.stopwords or tokens[end].text in vocab.org_heads:
             return None
         after = tokens[end + 1].text if end + 1 < len(tokens) else "."
-        if after[:1].isupper() or after == "(":
-            return None
+        if after[:1].isupper() or after in ("(", "’s", "'s"):
+            return None  # "to Tamaki’s camp" is more often a person's
         return end
 
     def _organizations(self) -> list[Entity]:
@@ -983,7 +1031,7 @@ class _Bullet:
             self._add_named(organizations, candidate, "organization")
         # an acronym an unknown organization defined, used again later in the bullet
         for entity in organizations.values():
-            for alias in entity.aliases if entity.key.startswith("new-") else ():
+            for alias in entity.aliases if self.vocab.term("organization", entity.key) is None else ():
                 for match in re.finditer(rf"(?<![\w]){re.escape(alias)}(?![\w])", self.text):
                     if all(s.begin != match.start() for s in entity.spans):
                         entity.spans.append(self._span(match.start(), match.end()))
@@ -1003,15 +1051,16 @@ class _Bullet:
             )
         else:
             name = c.name.removeprefix("the ").removeprefix("The ")
-            key = "new-" + _slug(name)
+            key = _slug(name)
             aliases = [c.keys[0]] if c.keys else []
-            country, wikidata = None, None
+            states = {n.keys[0] for n in c.nested if n.kind == "country"}  # "Japan Forum for ..."
+            country, wikidata = (states.pop() if len(states) == 1 else None), None
             known = next(
                 (
                     e
                     for e in table.values()
                     if _normal(name) in {_normal(a) for a in [e.name, *e.aliases]}
-                    or (e.key.startswith("new-") and e.name.startswith(name + " "))
+                    or (self.vocab.term(kind, e.key) is None and e.name.startswith(name + " "))
                 ),
                 None,
             )
@@ -1041,8 +1090,8 @@ class _Bullet:
                 if inner.kind == "country":
                     add(inner.keys[0], inner.begin, inner.end)
         for entity in [*self.persons, *self.organizations, *self.places]:
-            for span in entity.spans:
-                add(entity.country, span.begin, span.end)
+            if entity.country:  # the words that name the entity imply its state
+                spans.setdefault(entity.country, []).extend(entity.spans)
         countries = []
         for code in sorted(spans):
             term = self.vocab.term("country", code)
@@ -1176,31 +1225,22 @@ def _add_named_elsewhere(event: Event, surnames: dict[str, Entity], vocab: Vocab
 
 
 def _tokens(text: str, abbreviations: frozenset[str]) -> list[Token]:
+    """Words and punctuation marks with their offsets. A possessive ("Japan’s" -> "Japan",
+    "’s") and a sentence-final period are tokens of their own; abbreviations ("Sen.", "Inc.")
+    and initials ("U.S.", "W.") keep their periods."""
     tokens = []
-    append, new = tokens.append, tuple.__new__  # the hot loop of extraction
-    for match in _TOKEN.finditer(text):
-        begin, word = match.start(), match.group()
-        if len(word) == 1 or not (word[-1] == "." or word.endswith(("’s", "'s"))):
-            append(new(Token, (begin, begin + len(word), word, word[0].isupper())))
-            continue
-        for part_begin, part_end in _split_token(word, begin, abbreviations):
-            part = text[part_begin:part_end]
-            append(new(Token, (part_begin, part_end, part, part[0].isupper())))
+    append, new, find = tokens.append, tuple.__new__, text.find  # the hot loop of extraction
+    position = 0
+    for word in _TOKEN.findall(text):
+        position = find(word, position)  # tokens follow one another, with only spaces between
+        end = position + len(word)
+        if word[-1] == "." and len(word) > 1 and word not in abbreviations and not _INITIALS.match(word):
+            append(new(Token, (position, end - 1, word[:-1], word[0].isupper())))
+            append(new(Token, (end - 1, end, ".", False)))
+        else:
+            append(new(Token, (position, end, word, word[0].isupper())))
+        position = end
     return tokens
-
-
-def _split_token(word: str, begin: int, abbreviations: frozenset[str]) -> list[tuple[int, int]]:
-    """Split a possessive ("Japan’s" -> "Japan", "’s") and a sentence-final period."""
-    parts = []
-    if len(word) > 1 and word.endswith(".") and not _INITIALS.match(word) and word not in abbreviations:
-        parts.append((begin + len(word) - 1, begin + len(word)))
-        word = word[:-1]
-    for mark in ("’s", "'s"):
-        if len(word) > 2 and word.endswith(mark):
-            parts.insert(0, (begin + len(word) - 2, begin + len(word)))
-            word = word[:-2]
-            break
-    return [(begin, begin + len(word)), *parts]
 
 
 def _resolve(candidates: list[Candidate]) -> list[Candidate]:
@@ -1237,10 +1277,19 @@ def _initials_match(acronym: str, words: list[str]) -> bool:
 
 
 def _active(start: str | None, end: str | None, published: str) -> bool:
-    """Was a role held at some time within the publication date (as precise as it is)?"""
-    first = published + "-01-01"[len(published) - 4 :] if len(published) < 10 else published
-    last = published + "-12-31"[len(published) - 4 :] if len(published) < 10 else published
-    return (start is None or start <= last) and (end is None or end >= first)
+    """Was a role held at some time within the publication date? Every date is taken as the
+    whole period its precision gives ("2022-09" runs from 2022-09-01 to 2022-09-31)."""
+    return (start is None or _first_day(start) <= _last_day(published)) and (
+        end is None or _last_day(end) >= _first_day(published)
+    )
+
+
+def _first_day(value: str) -> str:
+    return value + "-01-01"[len(value) - 4 :]
+
+
+def _last_day(value: str) -> str:
+    return value + "-12-31"[len(value) - 4 :]
 
 
 def _titles_match(role_title: str, title_key: str, written: str) -> bool:

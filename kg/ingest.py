@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -17,10 +17,12 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, XSD
 
-from kg.build import build_graph, digest_iri, new_graph
+from kg.build import Triple, build_triples, digest_iri, new_graph
 from kg.errors import InputError, KGError
+from kg.extract import extract
 from kg.iri import AK, SEM, mint
 from kg.model import Extraction
+from kg.read import iter_sources, read_digest
 from kg.store import Store
 from kg.validate import Report
 from kg.validate import validate as validate_graph
@@ -65,9 +67,6 @@ def ingest(store: Store, paths: Iterable[str | Path], *, volume: str | None = No
     `volume` and `published` supply what a single file's page does not print. `progress` is
     called as progress(done, total, path) after each file.
     """
-    from kg.extract import extract
-    from kg.read import iter_sources, read_digest
-
     started = time.perf_counter()
     report = IngestReport()
     sources: list[Path] = []
@@ -100,7 +99,7 @@ def ingest_extractions(store: Store, extractions: Iterable[Extraction], *, valid
     one transaction. A digest appearing twice keeps its first file; the second is a warning."""
     started = time.perf_counter()
     report = report or IngestReport()
-    graphs: dict[URIRef, Graph] = {}
+    graphs: dict[URIRef, set[Triple]] = {}
     sources: dict[URIRef, str] = {}
     stored_before = {str(d.iri) for d in store.digests()}
     for extraction in extractions:
@@ -111,11 +110,14 @@ def ingest_extractions(store: Store, extractions: Iterable[Extraction], *, valid
                 f"{digest.source}: skipped, {digest.title} was already read from {sources[iri]}")
             continue
         try:
-            graph = build_graph(extraction)
+            triples = build_triples(extraction)  # rdflib graphs are built only for validation
         except KGError as error:
             report.failures.append(_failure(digest.source, error))
             continue
         if validate:
+            graph = Graph(identifier=iri)
+            for triple in triples:
+                graph.add(triple)
             result = validate_graph(graph)
             if not result.conforms:
                 count = len(result.violations)
@@ -123,11 +125,11 @@ def ingest_extractions(store: Store, extractions: Iterable[Extraction], *, valid
                     f"{digest.source}: not stored, {count} SHACL violation{'s' * (count != 1)}, "
                     f"first: {result.violations[0]}")
                 continue
-        graphs[iri] = graph
+        graphs[iri] = triples
         sources[iri] = digest.source
         report.digests.append(DigestReport(
             source=digest.source, iri=str(iri), title=digest.title, volume=digest.volume,
-            published=digest.published, counts=graph_counts(graph), warnings=list(digest.warnings),
+            published=digest.published, counts=graph_counts(triples), warnings=list(digest.warnings),
             replaced=str(iri) in stored_before,
         ))
     if graphs:
@@ -144,19 +146,22 @@ def _failure(source: str | Path, error: KGError) -> str:
     return str(error) if isinstance(error, InputError) else f"{source}: {error}"
 
 
-def graph_counts(graph: Graph) -> dict[str, int]:
+def graph_counts(triples: Iterable[Triple]) -> dict[str, int]:
     """Events, persons, organizations, places, countries and triples in one digest graph."""
-    def typed(rdf_type: URIRef) -> set:
-        return set(graph.subjects(RDF.type, rdf_type))
-
-    countries = typed(AK.Country)
+    typed: dict[URIRef, set] = defaultdict(set)
+    count = 0
+    for subject, predicate, rdf_type in triples:
+        count += 1
+        if predicate == _TYPE:
+            typed[rdf_type].add(subject)
+    countries = typed[AK.Country]
     return {
-        "events": len(typed(SEM.Event)),
-        "persons": len(typed(FOAF.Person)),
-        "organizations": len(typed(ORG.Organization)),
-        "places": len(typed(SEM.Place) - countries),
+        "events": len(typed[SEM.Event]),
+        "persons": len(typed[FOAF.Person]),
+        "organizations": len(typed[ORG.Organization]),
+        "places": len(typed[SEM.Place] - countries),
         "countries": len(countries),
-        "triples": len(graph),
+        "triples": count,
     }
 
 
@@ -169,6 +174,10 @@ SELECT ?g ?event ?link ?entity ?person WHERE { GRAPH ?g {
     OPTIONAL { ?entity a foaf:Person . BIND(true AS ?person) }
 } }"""
 _LINKS = (SEM.hasActor, SEM.hasPlace, AK.involvesCountry, DCTERMS.subject, SEM.eventType)
+# Terms bound once for the loop over new triples: rdflib namespaces make a new URIRef per access.
+_LINK_SET, _INVOLVES_COUNTRY = frozenset(_LINKS), AK.involvesCountry
+_TYPE, _EVENT, _PERSON, _DATE = RDF.type, SEM.Event, FOAF.Person, XSD.date
+_TIMESTAMP, _DERIVED_FROM, _ISSUED = SEM.hasTimeStamp, PROV.wasDerivedFrom, DCTERMS.issued
 
 _EVENT_MONTHS = """
 SELECT ?g ?event (MIN(?day) AS ?first_day) (SAMPLE(?issued) AS ?published) WHERE { GRAPH ?g {
@@ -210,32 +219,47 @@ def _event_facts(store: Store, skip_graphs: set[str]) -> dict[str, _EventFacts]:
     return facts
 
 
-def _graph_event_facts(graph: Graph) -> dict[str, _EventFacts]:
-    """The same facts as `_event_facts`, read from one digest graph not yet stored."""
-    facts: dict[str, _EventFacts] = {}
-    for event in graph.subjects(RDF.type, SEM.Event):
+def _new_event_facts(triples: Iterable[Triple]) -> dict[str, _EventFacts]:
+    """The same facts as `_event_facts`, read from the triples of a digest graph not yet stored."""
+    links: dict[URIRef, list[tuple[URIRef, URIRef]]] = defaultdict(list)
+    events, persons, days, sources, issued = set(), set(), defaultdict(list), {}, {}
+    for subject, predicate, value in triples:
+        if predicate in _LINK_SET:
+            links[subject].append((predicate, value))
+        elif predicate == _TYPE:
+            if value == _EVENT:
+                events.add(subject)
+            elif value == _PERSON:
+                persons.add(subject)
+        elif predicate == _TIMESTAMP and value.datatype == _DATE:
+            days[subject].append(str(value))
+        elif predicate == _DERIVED_FROM:
+            sources[subject] = value
+        elif predicate == _ISSUED:
+            issued[subject] = str(value)
+    facts = {}
+    for event in events:
         event_facts = facts[str(event)] = _EventFacts()
-        for link in _LINKS:
-            for entity in graph.objects(event, link):
-                event_facts.entities.add(entity)
-                if (entity, RDF.type, FOAF.Person) in graph:
-                    event_facts.persons.add(entity)
-                if link == AK.involvesCountry:
-                    event_facts.countries.add(entity)
-        days = sorted(str(d) for d in graph.objects(event, SEM.hasTimeStamp) if d.datatype == XSD.date)
-        published = str(graph.value(graph.value(event, PROV.wasDerivedFrom), DCTERMS.issued) or "")
-        event_facts.month = days[0][:7] if days else published[:7] if len(published) >= 7 else None
+        for link, entity in links[event]:
+            event_facts.entities.add(entity)
+            if entity in persons:
+                event_facts.persons.add(entity)
+            if link == _INVOLVES_COUNTRY:
+                event_facts.countries.add(entity)
+        published = issued.get(sources.get(event), "")
+        event_facts.month = min(days[event])[:7] if days[event] else (
+            published[:7] if len(published) >= 7 else None)
     return facts
 
 
-def summary_graph(store: Store, new_graphs: dict[URIRef, Graph]) -> Graph:
+def summary_graph(store: Store, new_graphs: Mapping[URIRef, Iterable[Triple]]) -> Graph:
     """The summary graph as it will be once `new_graphs` replace their namesakes in `store`:
     person-person and country-country co-occurrence weights, monthly event counts per country,
     and the number of events linking each entity."""
     summary_iri = mint("graph", "summary")
     facts = _event_facts(store, skip_graphs={str(iri) for iri in new_graphs} | {str(summary_iri)})
-    for graph in new_graphs.values():
-        facts.update(_graph_event_facts(graph))
+    for triples in new_graphs.values():
+        facts.update(_new_event_facts(triples))
 
     pairs: Counter[tuple[str, URIRef, URIRef]] = Counter()
     monthly: Counter[tuple[URIRef, str]] = Counter()

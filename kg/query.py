@@ -8,8 +8,8 @@ locally (pyoxigraph) and on any SPARQL 1.1 endpoint.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import datetime as dt
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -26,7 +26,9 @@ from kg.iri import PREFIXES
 from kg.resources import resource
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+# What names a node in a table: entities have rdfs:label, concepts skos:prefLabel, digests a title.
+LABEL_PROPERTIES = ("<http://www.w3.org/2000/01/rdf-schema#label>|<http://www.w3.org/2004/02/skos/core#prefLabel>"
+                    "|<http://purl.org/dc/terms/title>")
 
 RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
     "json": ox.QueryResultsFormat.JSON,
@@ -78,27 +80,22 @@ def uses_service(sparql: str) -> bool:
     return any(t.kind == "word" and t.text.upper() == "SERVICE" for t in _tokens(sparql))
 
 
-def _where_brace(sparql: str) -> int:
-    """Offset just after the '{' that opens the query's WHERE group."""
+def _where_braces(sparql: str) -> list[int]:
+    """Offsets just after each '{' that opens a WHERE group (the query's and its subqueries')."""
     tokens = list(_tokens(sparql))
-    depth = 0
-    first_top_brace = None
-    for index, token in enumerate(tokens):
-        if token.kind == "brace":
-            if token.text == "{":
-                if depth == 0:
-                    previous = tokens[index - 1] if index else None
-                    if previous is not None and previous.kind == "word" and previous.text.upper() == "WHERE":
-                        return token.start + 1
-                    if first_top_brace is None:
-                        first_top_brace = token.start + 1
-                depth += 1
-            else:
-                depth -= 1
-    construct = any(t.kind == "word" and t.text.upper() == "CONSTRUCT" for t in tokens)
-    if first_top_brace is None or construct:
+    after_where = [
+        token.start + 1 for previous, token in itertools.pairwise(tokens)
+        if token.text == "{" and previous.kind == "word" and previous.text.upper() == "WHERE"
+    ]
+    if after_where:
+        return after_where
+    # `SELECT * { ... }` and `ASK { ... }` may leave out the keyword: the first group is the WHERE.
+    if any(t.kind == "word" and t.text.upper() in ("CONSTRUCT", "DESCRIBE") for t in tokens):
         raise QueryError("cannot bind parameters: the query has no WHERE group")
-    return first_top_brace
+    first = next((t.start + 1 for t in tokens if t.text == "{"), None)
+    if first is None:
+        raise QueryError("cannot bind parameters: the query has no WHERE group")
+    return [first]
 
 
 def with_prefixes(sparql: str) -> str:
@@ -114,7 +111,9 @@ def term_sparql(term: ox.NamedNode | ox.Literal) -> str:
 
 
 def bind(sparql: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
-    """The query with `VALUES (?a ?b) { (ta tb) }` opening its WHERE group."""
+    """The query with `VALUES (?a ?b) { (ta tb) }` opening its WHERE group and those of its
+    subqueries, so a parameter means the same value everywhere in the query (as SEP-0007
+    substitution would), on any SPARQL 1.1 store."""
     if not bindings:
         return sparql
     for name in bindings:
@@ -122,8 +121,10 @@ def bind(sparql: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
             raise QueryError(f"not a SPARQL variable name: {name!r}")
     variables = " ".join(f"?{name}" for name in bindings)
     values = " ".join(term_sparql(term) for term in bindings.values())
-    at = _where_brace(sparql)
-    return f"{sparql[:at]} VALUES ({variables}) {{ ({values}) }}{sparql[at:]}"
+    block = f" VALUES ({variables}) {{ ({values}) }}"
+    for at in reversed(_where_braces(sparql)):
+        sparql = sparql[:at] + block + sparql[at:]
+    return sparql
 
 
 # --- named queries ----------------------------------------------------------------------------
@@ -449,8 +450,7 @@ def _label_query(iris: list[str]) -> str:
     values = " ".join(f"<{iri}>" for iri in iris)
     return (
         "SELECT ?s (SAMPLE(?l) AS ?label) WHERE { VALUES ?s { " + values + " } "
-        f"{{ ?s <{RDFS_LABEL}> ?l }} UNION {{ ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }} "
-        "} GROUP BY ?s"
+        f"?s {LABEL_PROPERTIES} ?l }} GROUP BY ?s"
     )
 
 

@@ -22,6 +22,7 @@ import json
 import math
 import re
 from collections import Counter
+from dataclasses import replace
 from functools import cache
 from itertools import combinations, pairwise
 from pathlib import Path
@@ -61,13 +62,17 @@ class TooManyNodes(SelectionError):
 
 
 def selection_page(selection: Graph, title: str = "Alliance KG selection", subtitle: str = "",
-                   aside: str = "", center: str | None = None) -> str:
-    """A page drawing a selection as it is: events and the entities they link."""
+                   aside: str = "", center: str | None = None, store: object | None = None) -> str:
+    """A page drawing a selection as it is: events and the entities they link.
+
+    The words to mark in each event's text come from the selection's mention nodes, or from
+    `store` when given (then the selection can be made without provenance, which is faster).
+    """
     network = to_networkx(selection)
     _check_size(network.number_of_nodes())
     if network.number_of_nodes() == 0:
         raise SelectionError("the selection has nothing to draw (no events).")
-    details = _event_details(selection)
+    details = _event_details(selection, store)
     centrality = nx.degree_centrality(network)
     positions = _layout(network, center)
     nodes = []
@@ -85,11 +90,11 @@ def selection_page(selection: Graph, title: str = "Alliance KG selection", subti
 
 def ego_page(store: object, entity: str, hops: int = 2, **criteria) -> str:
     """The network around one entity (IRI, label or alias), `hops` steps out."""
-    selection = select(store, Criteria(entities=[entity], hops=hops, **criteria))
+    selection = select(store, Criteria(entities=[entity], hops=hops, provenance=False, **criteria))
     seeds = resolve(store, entity)
     label = _label(ox_store(store), _node(seeds[0])) if seeds else entity
     center = str(seeds[0]) if seeds else None
-    return selection_page(selection, title=f"{label}: {hops}-hop network", center=center)
+    return selection_page(selection, title=f"{label}: {hops}-hop network", center=center, store=store)
 
 
 def cooccurrence_page(store: object, category: str = "person", criteria: Criteria | None = None,
@@ -147,11 +152,19 @@ def entity_page(store: object, iri_or_label: str, hops: int = 2) -> str:
     if not seeds:
         select(db, Criteria(entities=[iri_or_label]))  # raises SelectionError with suggestions
     entity = _node(seeds[0])
-    selection = select(db, Criteria(entities=[entity.value], hops=hops))
+    selection = select(db, Criteria(entities=[entity.value], hops=hops, provenance=False))
     label = _label(db, entity)
-    aside = _entity_aside(selection, entity, label)
+    aside = _entity_aside(db, entity, label)
     return selection_page(selection, title=label, subtitle=f"{hops}-hop network of events and entities",
-                          aside=aside, center=entity.value)
+                          aside=aside, center=entity.value, store=db)
+
+
+def criteria_page(store: object, criteria: Criteria) -> str:
+    """The page of a selection made by criteria (selected without provenance: the marked words
+    are read from the store)."""
+    if criteria.sparql is None or not re.search(r"\bCONSTRUCT\b", criteria.sparql, re.I):
+        criteria = replace(criteria, provenance=False)
+    return selection_page(select(store, criteria), store=store)
 
 
 def write_page(page: str, output: str | Path) -> Path:
@@ -180,18 +193,26 @@ def _count_note(network: nx.DiGraph) -> str:
     return f"{kinds.get('event', 0)} events, {network.number_of_nodes() - kinds.get('event', 0)} entities"
 
 
-def _event_details(selection: Graph) -> dict[str, dict]:
+def _event_details(selection: Graph, store: object | None = None) -> dict[str, dict]:
     """Per event: the bullet text and the code-point spans of the words behind its links."""
     db = ox_store(selection)
     details: dict[str, dict] = {}
     for row in db.query(f"SELECT ?event ?text WHERE {{ ?event <{DCTERMS.description}> ?text }}"):
         details[row["event"].value] = {"text": row["text"].value, "marks": []}
-    for row in db.query(f"""SELECT DISTINCT ?event ?begin ?end WHERE {{
-            ?mention <{NIF.referenceContext}> ?event ; <{NIF.beginIndex}> ?begin ; <{NIF.endIndex}> ?end .
-            {{ ?mention <{ITSRDF.taIdentRef}> ?entity }} UNION {{ ?mention <{AK.dateValue}> ?date }} }}"""):
-        event = details.get(row["event"].value)
-        if event is not None:
-            event["marks"].append([int(row["begin"].value), int(row["end"].value)])
+    marks = f"?mention <{NIF.referenceContext}> ?event ; <{NIF.beginIndex}> ?begin ; <{NIF.endIndex}> ?end ."
+    if store is None:
+        queries = [f"SELECT ?event ?begin ?end WHERE {{ {marks} }}"]
+    else:
+        db = ox_store(store)
+        events = sorted(details)
+        queries = [f"SELECT ?event ?begin ?end WHERE {{ VALUES ?event {{ "
+                   f"{' '.join(f'<{e}>' for e in events[i:i + 1000])} }} {marks} }}"
+                   for i in range(0, len(events), 1000)]
+    for query in queries:
+        for row in db.query(query, use_default_graph_as_union=True):
+            event = details.get(row["event"].value)
+            if event is not None:
+                event["marks"].append([int(row["begin"].value), int(row["end"].value)])
     return details
 
 
@@ -231,9 +252,8 @@ def _selection_cooccurrence(selection: Graph, category: str) -> tuple[dict, dict
     return dict(weights), labels
 
 
-def _entity_aside(selection: Graph, entity: ox.NamedNode, label: str) -> str:
+def _entity_aside(db: ox.Store, entity: ox.NamedNode, label: str) -> str:
     """The entity's card and its events in time order, as escaped HTML."""
-    db = ox_store(selection)
     esc = html.escape
     aliases = sorted({q.object.value for q in db.quads_for_pattern(entity, _node(SKOS.altLabel), None)})
     same_as = sorted(q.object.value for q in db.quads_for_pattern(entity, _node(OWL.sameAs), None))

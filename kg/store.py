@@ -1,7 +1,8 @@
 """The persistent store: an Oxigraph database on disk holding one named graph per digest.
 
-Queries see the union of the named graphs as their default graph. Writes replace whole graphs
-in one transaction, so a failed or interrupted write leaves the store as it was.
+Queries see the union of the named graphs as their default graph. A write replaces whole graphs
+as one unit: it is bulk-loaded (far faster than one big transaction) after a checkpoint of the
+store is taken, so a failed, interrupted or crashed write leaves the store as it was.
 """
 
 from __future__ import annotations
@@ -74,9 +75,20 @@ def _nquads_batches(graphs: Mapping[URIRef, Iterable[Triple]], size: int = 200_0
                     yield "\n".join(lines)
                     lines = []
         except (TypeError, ValueError) as error:
-            raise StoreError(f"cannot store graph <{iri}>: {error}") from error
+            raise ValueError(f"cannot store graph <{iri}>: {error}") from error
     if lines:
         yield "\n".join(lines)
+
+
+def _open_oxigraph(path: Path, read_only: bool) -> ox.Store:
+    try:
+        if read_only:
+            return ox.Store.read_only(str(path))
+        path.mkdir(parents=True, exist_ok=True)
+        return ox.Store(str(path))
+    except OSError as error:
+        hint = " (is another kg process using it?)" if "lock" in str(error).lower() else ""
+        raise StoreError(f"cannot open the store in {path}: {error}{hint}") from error
 
 
 def _rollback_paths(path: Path) -> tuple[Path, Path]:
@@ -135,14 +147,18 @@ _SPARQL_PREFIXES = {prefix: str(namespace) for prefix, namespace in PREFIXES.ite
 class Store:
     """An Alliance KG store folder. Open with `Store.open(path)`; use as a context manager."""
 
-    def __init__(self, path: Path | None, oxigraph: ox.Store) -> None:
+    def __init__(self, path: Path | None, oxigraph: ox.Store, read_only: bool = False) -> None:
         self.path = path
         self.oxigraph = oxigraph  # the raw pyoxigraph store, for the query layer
+        self.read_only = read_only
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = False, read_only: bool = False) -> Store:
         """Open the store in `path`; `create` makes it if missing (ingest), else it must exist."""
         path = Path(path)
+        checkpoint = _rollback_paths(path)[1]
+        if not path.exists() and checkpoint.is_dir():
+            checkpoint.rename(path)  # a crash came while a checkpoint was being put back
         if path.exists() and not path.is_dir():
             raise StoreError(f"{path} is a file, not a store folder")
         is_store = path.is_dir() and all((path / marker).exists() for marker in _STORE_MARKERS)
@@ -154,20 +170,16 @@ class Store:
                 )
             if not create:
                 raise StoreError(f"no store in {path}: run `kg ingest` first (or give --store / KG_STORE)")
-        pending, rollback = _rollback_paths(path)
-        shutil.rmtree(pending, ignore_errors=True)
-        if rollback.is_dir() and not read_only:
-            _restore(path, rollback)  # a write was cut off: go back to the store before it
-        try:
-            if read_only:
-                oxigraph = ox.Store.read_only(str(path))
-            else:
-                path.mkdir(parents=True, exist_ok=True)
-                oxigraph = ox.Store(str(path))
-        except OSError as error:
-            hint = " (is another kg process using it?)" if "lock" in str(error).lower() else ""
-            raise StoreError(f"cannot open the store in {path}: {error}{hint}") from error
-        return cls(path, oxigraph)
+        oxigraph = _open_oxigraph(path, read_only)
+        pending, checkpoint = _rollback_paths(path)
+        if not read_only and (pending.exists() or checkpoint.exists()):
+            # We hold the database lock, so no write is running: these are left by one cut off.
+            shutil.rmtree(pending, ignore_errors=True)
+            if checkpoint.is_dir():
+                del oxigraph  # release the lock to swap the folder
+                _restore(path, checkpoint)
+                oxigraph = _open_oxigraph(path, read_only)
+        return cls(path, oxigraph, read_only)
 
     @classmethod
     def in_memory(cls) -> Store:
@@ -188,9 +200,10 @@ class Store:
             raise StoreError(f"cannot write the store in {self.path}: {error}") from error
 
     def close(self) -> None:
-        """Flush and release the store; the object is unusable afterwards."""
+        """Flush (unless read-only) and release the store; the object is unusable afterwards."""
         if self.oxigraph is not None:
-            self.flush()
+            if not self.read_only:
+                self.flush()
             self.oxigraph = None
 
     def __len__(self) -> int:
@@ -202,13 +215,10 @@ class Store:
                        drop: Iterable[URIRef] = ()) -> None:
         """Replace each named graph with the given triples and drop the graphs in `drop`, as one
         unit: either all of it is written, or the store is left as it was (even after a crash)."""
-        batches = list(_nquads_batches(graphs))  # bad terms fail here, before the store is touched
-        drop = list(drop)
-        drops = " ;\n".join(f"DROP SILENT GRAPH <{iri}>" for iri in [*graphs, *drop])
-        with self._rollback_point([*map(URIRef, graphs), *map(URIRef, drop)]):
-            if drops:
-                self.oxigraph.update(drops)
-            for batch in batches:
+        touched = [URIRef(iri) for iri in [*graphs, *drop]]
+        with self._rollback_point(touched):
+            self.oxigraph.update(" ;\n".join(f"DROP SILENT GRAPH <{iri}>" for iri in touched))
+            for batch in _nquads_batches(graphs):  # a bad term here also rolls the write back
                 self.oxigraph.bulk_load(batch, format=ox.RdfFormat.N_QUADS)
             self.oxigraph.flush()
 
@@ -252,7 +262,7 @@ class Store:
         shutil.rmtree(checkpoint)
 
     def drop_graphs(self, iris: Iterable[URIRef]) -> None:
-        """Remove named graphs (digests) in one transaction."""
+        """Remove named graphs (digests), all or none."""
         self.replace_graphs({}, drop=iris)
 
     # --- reading ---

@@ -4,18 +4,27 @@ matchers once per process (`load()` is cached).
 Vocabulary surface forms (persons, organizations, places, countries, person titles, blocking
 phrases) all go into one Aho-Corasick automaton, so a bullet is scanned once for all of them;
 `Vocabulary.find` returns every hit that starts and ends on a word boundary.
+
+Building takes a fraction of a second that every fresh `kg` command would wait for, so the
+built vocabulary is also kept in a pickle under the user's cache folder (`$KG_CACHE`, else
+`$XDG_CACHE_HOME/alliance-kg`, else `~/.cache/alliance-kg`), named by a hash of every data file
+and of this module: editing any of them makes a new one. The cache is optional: if it cannot be
+read or written, the vocabulary is simply built.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
+import pickle
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import ahocorasick
-import pycountry
 
 from kg.errors import VocabularyError
 from kg.resources import resource
@@ -69,8 +78,7 @@ class Concept:
     triggers: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """A vocabulary surface form found in a text: where, and what it may stand for."""
 
     begin: int
@@ -165,11 +173,42 @@ def patterns_dir() -> Path:
 @functools.cache
 def load() -> Vocabulary:
     """The vocabularies and patterns, loaded, validated and built once per process."""
-    return build(vocab_dir(), patterns_dir())
+    vocab, patterns = vocab_dir(), patterns_dir()
+    key = hashlib.sha256(Path(__file__).read_bytes())
+    for folder in (vocab, patterns):
+        for path in sorted(folder.glob("*.toml")):
+            key.update(path.name.encode() + b"\0" + path.read_bytes())
+    cached = _cache_folder() / f"vocabulary-{key.hexdigest()[:24]}.pickle"
+    try:
+        with cached.open("rb") as stream:
+            found = pickle.load(stream)
+        if isinstance(found, Vocabulary):
+            return found
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        pass  # no cache yet, or one this code cannot read: build
+    built = build(vocab, patterns)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.part")
+        with partial.open("wb") as stream:
+            pickle.dump(built, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, cached)  # readers never see half a file
+    except OSError:
+        pass
+    return built
+
+
+def _cache_folder() -> Path:
+    if os.environ.get("KG_CACHE"):
+        return Path(os.environ["KG_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "alliance-kg"
 
 
 def build(vocab: Path, patterns: Path) -> Vocabulary:
     """Load and validate the files in the two folders and build the matchers (uncached)."""
+    import pycountry  # only when building: a cached vocabulary needs none of its data
+
     terms: dict[tuple[str, str], Term] = {}
     forms: dict[str, dict[str, list[str]]] = {}  # surface -> kind -> keys
 
@@ -189,7 +228,7 @@ def build(vocab: Path, patterns: Path) -> Vocabulary:
             if (kind, term.key) in terms:
                 raise VocabularyError(f"{path}: id {term.key!r} appears twice")
             terms[(kind, term.key)] = term
-            for surface in _person_forms(term) if kind == "person" else (term.name, *term.aliases):
+            for surface in person_forms(term) if kind == "person" else (term.name, *term.aliases):
                 for variant in _case_variants(surface):
                     add_form(variant, kind, term.key)
 
@@ -330,7 +369,7 @@ def _read_terms(path: Path, kind: str, valid_codes: set[str]) -> list[Term]:
     return terms
 
 
-def _person_forms(term: Term) -> list[str]:
+def person_forms(term: Term) -> list[str]:
     """A person's name, aliases, and two-word names in the other order ("Abe Shinzo")."""
     found = [term.name, *term.aliases]
     for form in list(found):
@@ -348,6 +387,8 @@ def _case_variants(surface: str) -> list[str]:
 
 
 def _read_countries(path: Path, valid_codes: set[str], terms: dict, add_form) -> tuple[set[str], set[str]]:
+    import pycountry
+
     table = _read_toml(path)
     territories = set(table.get("territories", []))
     ambiguous = set(table.get("ambiguous", []))

@@ -171,3 +171,40 @@ def fixture_store_path(folder: Path) -> Path:
     load_fixture(store)
     del store
     return folder
+
+
+# Parameters for each named query that ask about something the bundled digests (data/digests) hold.
+CORPUS_EXAMPLES: dict[str, dict[str, str]] = {
+    "who-met-whom": {"person": "Kishida"},
+    "events-per-country-month": {"country": "JP", "from": "2023-01"},
+    "timeline-of-person": {"person": "Austin"},
+    "events-on-topic": {"topic": "maritime"},
+    "persons-by-role-country": {"role": "minister", "country": "JP"},
+    "trilateral-events": {},
+    "exercises": {},
+    "co-occurring-countries": {"country": "PH"},
+    "co-occurring-persons": {"person": "Biden"},
+    "link-evidence": {"entity": "Kishida", "volume": "1.10"},
+    "digest-diff": {"old": "1.10", "new": "4.7"},
+    "most-active-organizations": {"country": "US"},
+    "most-mentioned-persons": {},
+    "places-by-country": {"country": "JP"},
+    "events-in-date-range": {"from": "2023-01-01", "to": "2024-12-31"},
+    "events-in-country": {"country": "Philippines"},
+    "event-types": {},
+    "topics": {},
+    "digests": {},
+    "search-events": {"text": "coast guard"},
+}
+
+
+def corpus_store_path(folder: Path) -> Path:
+    """A store at `folder` holding the bundled digests, ingested the way `kg ingest` does."""
+    from kg.ingest import ingest
+    from kg.resources import resource
+    from kg.store import Store
+
+    with Store.open(folder, create=True) as store:
+        report = ingest(store, sorted(resource("data", "digests").glob("*.txt")))
+    assert report.ok and report.digests, report.failures
+    return folder

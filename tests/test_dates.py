@@ -63,6 +63,49 @@ def test_dates_presented_as_still_to_come_take_the_year_nearest_after(text, publ
     assert values(text, published) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        # A deadline, a modal, a present progressive, a rule taking effect: plans, not reports.
+        ("The Diet must pass the budget by the end of March, Finance Minister Kato said.", "2024-12",
+         ["2025-03"]),
+        ("Tokyo is hosting the Quad foreign ministers on February 3.", "2024-12", ["2025-02-03"]),
+        ("The new export rules, which take effect on April 1, cover chip tools.", "2024-11", ["2025-04-01"]),
+        ("Japan said it would send its new destroyer to the region in April.", "2024-10", ["2025-04"]),
+        ("Tokyo hopes to close the deal with Manila before mid-February.", "2024-11", ["2025-02"]),
+        # The same clauses told in the past stay in the past.
+        ("Japan sent its new destroyer to the region in April.", "2024-10", ["2024-04"]),
+        ("The embargo lasted until June 18, when it ended with a joint statement.", "2025-01",
+         ["2024-06-18"]),
+        ("The agreement was signed before the end of January.", "2024-11", ["2024-01"]),
+    ],
+)
+def test_a_clause_about_plans_takes_the_nearer_year_after(text, published, expected):
+    assert values(text, published) == expected
+
+
+def test_a_weak_sign_of_plans_keeps_a_recent_date_in_the_past():
+    # Last month is nearer than next October: "would" alone does not push it a year ahead.
+    assert values("Japan said it would hold the talks in October.", "2024-11") == ["2024-10"]
+    # A future marker does.
+    assert values("Japan will hold the talks on October 3.", "2024-11") == ["2025-10-03"]
+
+
+def test_a_deadline_falls_after_the_day_it_was_set():
+    text = "On January 10 the agency gave the firm until December 18 to answer the inquiry."
+    assert values(text, "2025-02") == ["2025-01-10", "2025-12-18"]
+
+
+def test_a_date_after_since_is_past_even_in_a_clause_about_plans():
+    text = "The visit will be the first by a Japanese leader since March 3."
+    assert values(text, "2024-11") == ["2024-03-03"]
+
+
+def test_dates_still_to_come_are_left_out_on_request():
+    text = "Tokyo is hosting the Quad foreign ministers on February 3. Envoys prepared on December 4."
+    assert [ref.value for ref in find_dates(text, "2024-12", include_future=False)] == ["2024-12-04"]
+
+
 def test_a_future_marker_after_the_date_does_not_count():
     assert values("Japan announced June 6 that it will join the project.", "2023-06") == ["2023-06-06"]
 
@@ -204,11 +247,54 @@ def test_the_same_day_adds_a_span_to_its_anchor():
     assert words(text, "2022-03") == {"2022-03-08": ["March 8", "The same day"]}
 
 
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        ("The envoys met in Manila on October 9, three days after the coast guard clash near Second "
+         "Thomas Shoal.", "2024-10", {"2024-10-06": ["three days after"], "2024-10-09": ["October 9"]}),
+        ("Kishida arrived in Canberra on July 4, the day after the Diet session closed.", "2024-07",
+         {"2024-07-03": ["the day after"], "2024-07-04": ["July 4"]}),
+    ],
+)
+def test_a_phrase_set_after_a_day_dates_what_follows_it(text, published, expected):
+    assert words(text, published) == expected
+
+
+def test_looking_back_from_the_main_event_and_returning_to_it():
+    text = (
+        "Austin landed in Tokyo on July 28. The day before in Manila he pledged $500 million in "
+        "military financing. Two days earlier at the ASEAN meeting in Vientiane he met Wang Yi. In "
+        "Tokyo he and Kihara agreed to upgrade US Forces Japan, and he flew to Seoul the next day."
+    )
+    assert words(text, "2024-08") == {
+        "2024-07-28": ["July 28"],
+        "2024-07-27": ["The day before"],
+        "2024-07-25": ["Two days earlier"],  # further back from the day before
+        "2024-07-29": ["the next day"],  # the main events again, not the looks back
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Yoon met Kishida in Tokyo on March 16, amid protests that followed the March 6 compensation "
+        "plan and strikes at Seoul hospitals since February 20. The next day the two leaders dined.",
+        "Yoon flew to Tokyo on March 16, after a cabinet meeting on March 14 that approved the plan. "
+        "The next day the two leaders dined.",
+    ],
+)
+def test_the_next_day_counts_from_the_main_event_not_from_background(text):
+    assert "2023-03-17" in values(text, "2023-03")
+
+
 def test_relative_days_that_are_not_resolved():
     # Anchored to what follows, or with no date to anchor to.
     assert values("The meeting came three days after the ministry approved the plan.", "2022-08") == []
     assert values("Two days later the talks resumed.", "2022-08") == []
     assert values("They met the day before the vote on July 5.", "2022-08") == ["2022-07-05"]
+    # Set after a clause rather than right after the day, the phrase is not dated.
+    text = "The Quad met on May 24, with Albanese joining a day after being sworn in."
+    assert values(text, "2022-05") == ["2022-05-24"]
 
 
 # --- not dates -----------------------------------------------------------------------------------

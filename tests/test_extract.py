@@ -218,3 +218,56 @@ def test_cli_extract_missing_file_is_one_line_error(tmp_path):
     assert result.exit_code != 0
     assert "nope.txt" in result.output
     assert "Traceback" not in result.output
+
+
+def test_coordinated_names_ships_and_quoted_initiatives():
+    event = _event(
+        "The State and Commerce Departments briefed the crew of the USS George Washington on "
+        "the “Global Partnership for the Future” with a Tokyo-based think tank."
+    )
+    assert {"US Department of State", "US Department of Commerce"} <= _names(event.organizations)
+    assert all(o.name != "Global Partnership for the Future" for o in event.organizations)
+    assert "George Washington" not in {p.name for p in event.persons}
+    assert _names(event.places) == {"Tokyo"}  # not Washington, part of the ship's name
+    _assert_offsets(event)
+
+
+def test_speech_verbs_and_known_surnames_after_unknown_given_names():
+    # the vocabulary knows a Watanabe (Tsuneo): Hiroshi Watanabe is someone else
+    event = _event("Ryo Sahashizaka said the plan was sound, and Hiroshi Watanabe agreed.")
+    assert {(p.name, p.mention) for p in event.persons} == {
+        ("Ryo Sahashizaka", "Ryo Sahashizaka"),
+        ("Hiroshi Watanabe", "Hiroshi Watanabe"),
+    }
+
+
+def test_a_person_found_in_one_bullet_is_found_by_surname_in_another():
+    digest = Digest(
+        "d.txt",
+        "US-Japan Alliance Digest",
+        "9.2",
+        "2024-05",
+        "option",
+        [
+            Bullet(1, None, "Kanagawa Governor Taro Hoshizora met officials."),
+            Bullet(2, None, "Protests grew, and Hoshizora asked for talks."),
+        ],
+    )
+    second = extract(digest).events[1]
+    assert [(p.name, p.mention) for p in second.persons] == [("Taro Hoshizora", "Hoshizora")]
+    assert _countries(second) == {"JP"}
+    _assert_offsets(second)
+
+
+def test_bare_surnames_of_known_persons_need_support():
+    # "Clark" is a US general's surname, but here a place in a list; no title, no fuller mention
+    event = _event("The corridor links Subic Bay, Clark, Manila, and Batangas.")
+    assert event.persons == []
+    assert "Clark" in _names(event.places)
+    # a bare surname counts when the digest names the person elsewhere, here in a headline
+    bullets = [Bullet(1, "Ambassador Emanuel speaks out", "Emanuel said the plan was sound.")]
+    with_headline = extract(Digest("d.txt", "US-Japan Alliance Digest", "9.3", "2023-05", "option", bullets))
+    assert [p.name for p in with_headline.events[0].persons] == ["Rahm Emanuel"]
+    bullets = [Bullet(1, None, "Emanuel said the plan was sound.")]
+    without = extract(Digest("d.txt", "US-Japan Alliance Digest", "9.3", "2023-05", "option", bullets))
+    assert without.events[0].persons == []

@@ -121,8 +121,8 @@ def test_an_interrupted_run_leaves_the_store_as_it_was(store_dir, two_meetings, 
         built.append(extraction)
         return real_build(extraction)
 
-    real_build = kg.ingest.build_graph
-    monkeypatch.setattr(kg.ingest, "build_graph", build_then_interrupt)
+    real_build = kg.ingest.build_triples
+    monkeypatch.setattr(kg.ingest, "build_triples", build_then_interrupt)
     changed_first = meeting_extraction("1.17", "2022-09", "2022-09-20", "September 20")
     with Store.open(store_dir) as store:
         with pytest.raises(KeyboardInterrupt):
@@ -259,3 +259,27 @@ def test_the_shared_corpus_ingests_and_validates(store_dir):
         assert len(store.digests()) >= 9
     validation = run(store_dir, "validate")
     assert validation.exit_code == 0, validation.output
+    with Store.open(store_dir) as store:
+        rows = store.rows("SELECT DISTINCT ?term WHERE { { ?s ?term ?o } UNION { ?s a ?term } "
+                          "UNION { ?s skos:inScheme ?term } FILTER(STRSTARTS(STR(?term), STR(ak:))) }")
+    ontology = ontology_graph()
+    terms = [row["term"] for row in rows]
+    documented = {t for t in terms if ontology.value(t, RDFS.label) and ontology.value(t, RDFS.comment)}
+    assert terms and set(terms) == documented
+
+
+def test_kg_ingest_takes_volume_and_date_for_a_page_that_lacks_them(store_dir, tmp_path):
+    page = PAGE.format(volume="1.17", day="September 14").split("\n", 1)[1].replace("Vol 1.17", "")
+    source = tmp_path / "alliance-notes.txt"
+    source.write_text(page, encoding="utf-8")
+    without = run(store_dir, "ingest", str(source))
+    assert without.exit_code == 1 and "alliance-notes.txt: no volume" in without.output
+    result = run(store_dir, "ingest", "--volume", "1.17", "--published", "2022-09-30", str(source))
+    assert result.exit_code == 0, result.output
+    assert "US-Japan Alliance Digest Vol 1.17 (2022-09-30): 2 events" in result.output
+
+
+def test_kg_ingest_refuses_volume_for_several_files(store_dir, digest_folder):
+    result = run(store_dir, "ingest", "--volume", "1.17", str(digest_folder))
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: --volume and --published describe one digest: give a single file"

@@ -14,8 +14,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from query_fixture import fixture_store_path
-from test_query import EXPECTED
+from query_fixture import CORPUS_EXAMPLES, corpus_store_path
 
 from kg.cli import cli
 from kg.errors import QueryError
@@ -32,7 +31,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory) -> Path:
-    return fixture_store_path(tmp_path_factory.mktemp("push") / "store")
+    return corpus_store_path(tmp_path_factory.mktemp("push") / "store")
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +96,8 @@ def _normalized(result: SelectResult) -> list[tuple]:
             return ""
         return " ".join(sorted(term.value.split())) if name in lists else term.value
 
-    return sorted(tuple(value(n, t) for n, t in zip(result.variables, row, strict=True)) for row in result.terms)
+    return sorted(tuple(value(n, t) for n, t in zip(result.variables, row, strict=True))
+                  for row in result.terms)
 
 
 def test_push_then_every_named_query_answers_the_same_there(store_path, virtuoso):
@@ -106,10 +106,10 @@ def test_push_then_every_named_query_answers_the_same_there(store_path, virtuoso
         expected = {g: len(list(store.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(g))))
                     for g in selected_graphs(store.oxigraph)}
         local = KnowledgeGraph(store)
-        answers = {name: local.named(name, **EXPECTED[name][0]) for name in named_queries()}
+        answers = {name: local.named(name, **CORPUS_EXAMPLES[name]) for name in named_queries()}
         store.oxigraph = None
     assert {item.graph: item.triples for item in sent} == expected
-    assert len(expected) == 3, "two digests and the summary graph"
+    assert len(expected) == 9, "the eight bundled digests and the summary graph"
     for graph, count in expected.items():
         assert _triple_count(virtuoso, graph) == count
 
@@ -117,7 +117,7 @@ def test_push_then_every_named_query_answers_the_same_there(store_path, virtuoso
     differing = {}
     for name, local_answer in answers.items():
         try:
-            remote_rows = _normalized(remote.named(name, **EXPECTED[name][0]))
+            remote_rows = _normalized(remote.named(name, **CORPUS_EXAMPLES[name]))
         except QueryError as error:
             remote_rows = [("error", str(error)[-300:])]
         if remote_rows != _normalized(local_answer):
@@ -130,12 +130,21 @@ def test_push_then_every_named_query_answers_the_same_there(store_path, virtuoso
         assert _triple_count(virtuoso, graph) == count
 
 
+def test_push_by_graph_store_protocol_replaces_graphs(store_path, virtuoso):
+    graph_store = virtuoso.removesuffix("/sparql") + "/sparql-graph-crud"
+    first = push(store_path, graph_store=graph_store)
+    second = push(store_path, graph_store=graph_store)
+    assert first == second
+    for item in second:
+        assert _triple_count(virtuoso, item.graph) == item.triples
+
+
 def test_cli_push_selected_digest(store_path, virtuoso):
     result = CliRunner().invoke(cli, ["--store", str(store_path), "push", "--endpoint", virtuoso,
-                                      "--digest", "2.1"])
+                                      "--digest", "4.7"])
     assert result.exit_code == 0, result.output
-    assert "digest/us-japan-alliance-digest/2.1" in result.output
-    assert "digest/us-japan-alliance-digest/1.17" not in result.output
+    assert "digest/us-japan-alliance-digest/4.7" in result.output
+    assert "digest/us-japan-alliance-digest/4.3" not in result.output
     assert "graph/summary" in result.output
     assert "Pushed 2 graphs" in result.output
 
@@ -145,7 +154,7 @@ def test_kg_query_endpoint_runs_named_queries_remotely(store_path, virtuoso):
     result = CliRunner().invoke(cli, ["query", "--endpoint", virtuoso, "--name", "timeline-of-person",
                                       "--param", "person=Kishida"])
     assert result.exit_code == 0, result.output
-    assert "Fumio Kishida" in result.output and "Kishida and Biden meet" in result.output
+    assert "Fumio Kishida" in result.output and "Camp David summit" in result.output
 
 
 def test_push_errors_are_clear(store_path):

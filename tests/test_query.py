@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import networkx as nx
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from query_fixture import fixture_store_path, load_fixture
+from query_fixture import CORPUS_EXAMPLES, corpus_store_path, fixture_store_path, load_fixture
 
 import kg
 from kg.cli import cli
@@ -53,10 +55,71 @@ def store_path(tmp_path_factory) -> Path:
     return fixture_store_path(tmp_path_factory.mktemp("query") / "store")
 
 
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """The bundled digests, ingested for real."""
+    with kg.open(corpus_store_path(tmp_path_factory.mktemp("corpus") / "store")) as graph:
+        yield graph
+
+
+# What each column of the named queries holds, so every answer on the corpus can be checked.
+IRI_COLUMNS = {"person1", "person2", "event", "who", "digest", "subject", "person", "served", "country1",
+               "country2", "target", "entity", "link", "organization", "of", "nationality", "in", "place",
+               "type", "topic"}
+COUNT_COLUMNS = {"events", "countries", "begin", "end"}
+DATE_COLUMNS = {"date", "firstSeen", "lastSeen", "issued"}
+
+
+def _check_kind(column, value):
+    if column in IRI_COLUMNS:
+        assert isinstance(value, str) and re.match(r"https?://", value), (column, value)
+    elif column in COUNT_COLUMNS:
+        assert isinstance(value, int) and value >= 0, (column, value)
+    elif column in DATE_COLUMNS:
+        text = value.isoformat() if isinstance(value, dt.date) else value
+        assert re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text), (column, value)
+    elif column == "month":
+        assert re.fullmatch(r"\d{4}-\d{2}", value), value
+    elif column == "code":
+        assert re.fullmatch(r"[A-Z]{2,12}", value), value
+    else:
+        assert isinstance(value, str) and value.strip(), (column, value)
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS_EXAMPLES))
+def test_each_named_query_answers_on_the_corpus(corpus, name):
+    result = corpus.named(name, **CORPUS_EXAMPLES[name])
+    assert len(result) >= 1, f"{name} found nothing in the bundled digests"
+    for row in result:
+        for column, value in row.asdict().items():
+            if value is not None:
+                _check_kind(column, value)
+    assert len(set(result.terms)) == len(result.terms), "no duplicate rows from the union default graph"
+
+
+def test_link_evidence_gives_the_exact_words_of_the_bullet(corpus):
+    rows = corpus.named("link-evidence", entity="Kishida").rows
+    assert rows
+    for row in rows:
+        description = corpus.query("SELECT ?text WHERE { ?event dcterms:description ?text }",
+                                   event=ox.NamedNode(row.event)).rows[0].text
+        assert description[row.begin:row.end] == row.words
+        assert "Kishida" in row.words
+
+
+def test_summary_counts_agree_with_the_events(corpus):
+    """The monthly counts of the summary graph are the number of events involving the country."""
+    (japan,) = corpus.query("SELECT (SUM(?n) AS ?total) WHERE { ?c a ak:MonthlyCount ; ak:weight ?n ; "
+                            "ak:country <https://alliance-kg.org/id/country/JP> }").rows
+    counted = corpus.query("SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { "
+                           "?e ak:involvesCountry <https://alliance-kg.org/id/country/JP> }").rows[0].n
+    assert japan.total == counted > 0
+
+
 def test_library_has_at_least_15_documented_queries():
     queries = named_queries()
     assert len(queries) >= 15
-    assert set(EXPECTED) == set(queries), "every named query has an expectation here"
+    assert set(EXPECTED) == set(queries) == set(CORPUS_EXAMPLES), "every named query is tested"
     for query in queries.values():
         assert query.description and not query.description.startswith("param")
         for param in query.params:

@@ -9,7 +9,7 @@ from rdflib.namespace import DCTERMS
 from kg.build import build_graph
 from kg.errors import StoreError
 from kg.iri import mint
-from kg.store import Store
+from kg.store import Store, to_oxigraph
 
 
 def test_reading_a_missing_store_tells_the_user_to_ingest(store_dir):
@@ -164,3 +164,26 @@ def test_a_write_cut_off_by_a_crash_is_undone_on_reopening(store_dir, meeting_ex
     with Store.open(store_dir) as reopened:
         assert set(reopened.oxigraph) == before
     assert sorted(p.name for p in store_dir.parent.iterdir()) == ["store"]
+
+
+def test_a_write_in_progress_is_not_undone_by_another_opener(store_dir, meeting_extraction):
+    graph = build_graph(meeting_extraction())
+    with Store.open(store_dir, create=True) as writer:
+        write = writer._rollback_point([graph.identifier])
+        write.__enter__()
+        writer.oxigraph.extend(pyoxigraph.Quad(*map(to_oxigraph, triple), to_oxigraph(graph.identifier))
+                               for triple in graph)
+        with pytest.raises(StoreError, match="is another kg process using it"):
+            Store.open(store_dir)
+        write.__exit__(None, None, None)  # the write finishes
+        assert len(writer) == len(graph)
+    assert sorted(p.name for p in store_dir.parent.iterdir()) == ["store"]
+
+
+def test_a_read_only_store_reads_and_closes(store_dir, meeting_extraction):
+    graph = build_graph(meeting_extraction())
+    with Store.open(store_dir, create=True) as store:
+        store.replace_graphs({graph.identifier: graph})
+    with Store.open(store_dir, read_only=True) as store:
+        assert [d.volume for d in store.digests()] == ["1.17"]
+        assert store.stats().quads == len(graph)

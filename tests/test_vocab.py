@@ -83,3 +83,38 @@ def test_missing_file_is_named(tmp_path):
     (patterns_dir / "titles.toml").unlink()
     with pytest.raises(VocabularyError, match=r"titles\.toml: vocabulary file missing"):
         vocab.build(vocab_dir, patterns_dir)
+
+
+@pytest.fixture
+def fresh_load(tmp_path, monkeypatch):
+    """`vocab.load()` over copies of the bundled files, with its cache in tmp_path."""
+    vocab_dir, patterns_dir = _copy_bundled(tmp_path)
+    monkeypatch.setenv("KG_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(vocab, "vocab_dir", lambda: vocab_dir)
+    monkeypatch.setattr(vocab, "patterns_dir", lambda: patterns_dir)
+    vocab.load.cache_clear()
+    yield vocab_dir
+    vocab.load.cache_clear()
+
+
+def test_built_vocabulary_is_cached_and_rebuilt_when_a_file_changes(fresh_load, tmp_path):
+    first = vocab.load()
+    assert len(list((tmp_path / "cache").glob("vocabulary-*.pickle"))) == 1
+    vocab.load.cache_clear()
+    assert vocab.load().terms.keys() == first.terms.keys()  # read back from the cache
+    places = fresh_load / "places.toml"
+    places.write_text(
+        places.read_text(encoding="utf-8")
+        + '\n[[place]]\nid = "camp-kiyose"\nname = "Camp Kiyose"\ncountry = "JP"\n',
+        encoding="utf-8",
+    )
+    vocab.load.cache_clear()
+    assert vocab.load().term("place", "camp-kiyose").country == "JP"
+    assert len(list((tmp_path / "cache").glob("vocabulary-*.pickle"))) == 2
+
+
+def test_unwritable_cache_still_loads(fresh_load, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("KG_CACHE", str(blocker / "cache"))
+    assert vocab.load().term("country", "US").name == "United States"

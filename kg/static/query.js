@@ -4,7 +4,8 @@
 
 const RESULT_FORMATS = ["json", "xml", "csv", "tsv"];
 const GRAPH_FORMATS = ["turtle", "nt", "jsonld", "trig"];
-const LABEL_PROPERTIES = "<http://www.w3.org/2000/01/rdf-schema#label>|<http://www.w3.org/2004/02/skos/core#prefLabel>";
+const LABEL_PROPERTIES = "<http://www.w3.org/2000/01/rdf-schema#label>|<http://www.w3.org/2004/02/skos/core#prefLabel>"
+  + "|<http://purl.org/dc/terms/title>";
 
 const textarea = document.getElementById("editor");
 const editor = window.CodeMirror
