@@ -14,7 +14,7 @@ import time
 import traceback
 
 from bench.context import Context
-from bench.report import Table, write_results
+from bench.report import Table, load_average, write_results
 
 SECTIONS = ("synthetic", "foundation", "stores", "queries", "endpoint", "viz")
 
@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
 
     context = Context(scale=args.scale, endpoint_seconds=args.endpoint_seconds)
     started = time.perf_counter()
+    load_before = load_average()
+    print(f"Benchmarks at {args.scale:,} events; load average {load_before}", flush=True)
     tables: list[Table] = []
     failed = []
     for name in SECTIONS:
@@ -69,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             tables.append(failure)
     elapsed = time.perf_counter() - started
     if not args.no_write:
-        path = write_results(args.scale, tables, elapsed)
+        path = write_results(args.scale, tables, elapsed, load_before)
         print(f"Wrote {path} ({elapsed / 60:.1f} min)")
     if failed:
         print(f"Failed sections: {', '.join(failed)}", file=sys.stderr)

@@ -177,7 +177,15 @@ def versions() -> str:
     return ", ".join(found)
 
 
-def write_results(scale: int, tables: list[Table], elapsed: float) -> Path:
+def load_average() -> str:
+    """The 1-minute load average: how busy the shared machine was."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "unknown"
+
+
+def write_results(scale: int, tables: list[Table], elapsed: float, load_before: str) -> Path:
     """Replace this scale's block in bench/results.md, keeping the other scales' blocks."""
     begin, end = f"<!-- scale {scale} -->", f"<!-- /scale {scale} -->"
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -186,8 +194,9 @@ def write_results(scale: int, tables: list[Table], elapsed: float) -> Path:
         f"## {scale:,} events",
         "",
         f"Run {now} on {machine()}; {versions()}. One run; medians of 3 repetitions where cheap. "
-        f"The whole run took {elapsed / 60:.1f} min. Figures on a shared 2-core machine are noisy: "
-        "read them as orders of magnitude against the baselines.",
+        f"The whole run took {elapsed / 60:.1f} min; load average {load_before} at the start, "
+        f"{load_average()} at the end. Figures on a shared 2-core machine are noisy (other work "
+        "ran beside this): read them as orders of magnitude against the baselines.",
         "",
         *(table.markdown() for table in tables),
         end,

@@ -58,7 +58,7 @@ def ingest_command(obj: dict, paths: tuple[str, ...], volume: str | None, publis
             if total >= 4 and sys.stderr.isatty():  # a bar only for runs long enough to wait on
                 if not bars:
                     bars.append(stack.enter_context(
-                        click.progressbar(length=total, label="Reading digests", file=sys.stderr)))
+                        click.progressbar(length=total, label="Ingesting digests", file=sys.stderr)))
                 bars[0].update(1)
 
         store = stack.enter_context(Store.open(obj["store"], create=True))
@@ -366,7 +366,6 @@ def export_command(obj: dict, fmt: str | None, output: str | None, **criteria) -
 def viz_command(obj: dict, view: str, category: str, min_weight: int, output: str, **criteria) -> None:
     """Draw a selection as an interactive network page (one HTML file that works offline)."""
     from kg import render
-    from kg.select import select
 
     chosen = _criteria(**criteria)
     with _reading_store(obj) as store:
@@ -380,7 +379,7 @@ def viz_command(obj: dict, view: str, category: str, min_weight: int, output: st
         elif len(chosen.entities) == 1 and chosen.describe() == f"entity {chosen.entities[0]!r}":
             page = render.ego_page(store, chosen.entities[0], hops=chosen.hops)
         else:
-            page = render.selection_page(select(store, chosen))
+            page = render.criteria_page(store, chosen)
     render.write_page(page, output)
     click.echo(f"Wrote {output}.", err=True)
 

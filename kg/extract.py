@@ -14,6 +14,9 @@ One bullet is handled in a few passes over its text:
    namesakes are told apart by the title in the bullet and the roles' dates;
 4. unknown places after prepositions ("in Greensboro") fill in what nothing else claimed;
 5. countries are collected from their words and from every person, organization and place.
+Across the bullets of a digest, a person found by pattern in one is found by surname in the
+others, and a known person named by a bare surname needs the digest to name them elsewhere.
+The words and patterns are data (`data/patterns/*.toml`, loaded by `kg.vocab`), not code.
 """
 
 from __future__ import annotations
@@ -37,21 +40,25 @@ _PRIORITY = {"blocker": 0, "organization": 1, "place": 2, "person": 3, "country"
 _TOKEN = re.compile(r"[A-Z]\.(?=\s|$)|[^\W_](?:[\w.&-]|['’](?!s\b))*[^\W_]\.?|[^\W_]\.?|['’]s\b|\S")
 _INITIALS = re.compile(r"^(?:[A-Z]\.|(?:[A-Za-z]\.){2,})$")  # "W.", "U.S.", "D.C."
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z&\-]*[A-Z]$|^[A-Z]{2,}\d*$")
-_STANDALONE_ACRONYM = re.compile(r"^(?:[A-Z]{3,6}|[A-Z]{2,4}\d{1,2})$")  # "JAXA", "G7" is too short
+_STANDALONE_ACRONYM = re.compile(r"^(?:[A-Z]{3,6}|[A-Z]{2,4}\d{1,2})$")  # "JAXA", "CSIS", "ASEAN"
 _ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$")
 _HYPHENATED_GIVEN = re.compile(r"^[A-Z][a-z]+-[a-z]+$")
 _ROLE_CONNECTORS = frozenset({"of", "for", "to", "the", "and", "on"})
 
 
 class Token(NamedTuple):
+    """A word or mark of a bullet and its code-point offsets."""
+
     begin: int
     end: int
     text: str
     capitalized: bool  # starts with an upper-case letter
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity
 class Candidate:
+    """Words that may name something: a vocabulary hit or a pattern find, before resolution."""
+
     begin: int
     end: int
     kind: str
@@ -63,6 +70,8 @@ class Candidate:
 
 @dataclass
 class PersonMention:
+    """Words naming a person, with the title the bullet gives them."""
+
     begin: int
     end: int
     keys: tuple[str, ...]  # vocabulary namesakes; empty when found by a pattern
@@ -107,7 +116,7 @@ def extract_event(bullet: Bullet, published: str) -> Event:
 def _extract_event(bullet: Bullet, published: str, vocab: Vocabulary) -> tuple[Event, list[Entity]]:
     """The event, and the known persons named only by a bare surname (see `_Bullet._tentative`)."""
     found = _Bullet(bullet.text, published, vocab)
-    topics, event_type = found.concepts()
+    topics, event_type = found.concepts(bullet.headline)
     event = Event(
         position=bullet.position,
         headline=bullet.headline,
@@ -158,8 +167,12 @@ class _Bullet:
 
     def _token_range(self, begin: int, end: int) -> range:
         """Indexes of the tokens overlapping text[begin:end]."""
-        first = bisect.bisect_right(self.token_ends, begin)
-        last = bisect.bisect_left(self.token_begins, end, lo=first)
+        first = self.starts.get(begin)
+        if first is None:  # not at a token's start
+            first = bisect.bisect_right(self.token_ends, begin)
+        last, begins = first, self.token_begins
+        while last < len(begins) and begins[last] < end:
+            last += 1
         return range(first, last)
 
     def _span(self, begin: int, end: int) -> Span:
@@ -286,6 +299,26 @@ class _Bullet:
                 found.append(self._pattern("organization", start, end, acronym=i))
             else:
                 spelled_out.add(tokens[i].text)  # "(HIMARS)" after a weapon's name
+        # A name right after a noun that says what it is: "chipmaker Rapidus", "US partner
+        # Western Digital" (the name's words claimed by nothing else but organizations).
+        for i, token in enumerate(tokens[:-1]):
+            cue = token.text if token.text in vocab.org_cue_nouns else None
+            if cue is None and i > 0 and f"{tokens[i - 1].text} {token.text}" in vocab.org_cue_nouns:
+                cue = token.text
+            if cue is None or not self._adjacent(i, i + 1):
+                continue
+            end = i
+            while (
+                end + 1 < len(tokens)
+                and end - i < 4
+                and self._adjacent(end, end + 1)
+                and (tokens[end + 1].capitalized or any(c.isdigit() for c in tokens[end + 1].text))
+                and not self.hit_kinds.get(end + 1, set()) & {"person", "title", "place", "country"}
+                and tokens[end + 1].text not in vocab.org_not_starts
+            ):
+                end += 1
+            if end > i and tokens[i + 1].capitalized and not self._quoted(i + 1, end):
+                found.append(self._pattern("organization", i + 1, end))
         # A stand-alone acronym no vocabulary knows ("JAXA", "CSIS") names an organization.
         for i, token in enumerate(tokens):
             word = token.text
@@ -419,7 +452,10 @@ class _Bullet:
         found = []
         prefixes = _first_words(vocab.place_prefixes)
         suffixes = _first_words(vocab.place_suffixes)
+        starters = _starters(vocab.place_prefixes, vocab.place_suffixes)
         for i, token in enumerate(tokens):
+            if token.text not in starters:
+                continue
             for words in prefixes.get(token.text, ()):
                 if tuple(t.text for t in tokens[i : i + len(words)]) != words:
                     continue
@@ -522,7 +558,7 @@ class _Bullet:
         # Given names: "William Hagerty", "Taketoyo Toguchi"; surname first: "Okano Masataka".
         vocab = self.vocab
         named = {i for m in mentions.values() for i in self._token_range(m.begin, m.end)}
-        speech = any(t.text in vocab.speech_verbs for t in tokens)
+        speech = any(verb in self.text for verb in vocab.speech_verbs)
         for i, token in enumerate(tokens):
             if not token.capitalized or i in self.claimed or i in named:
                 continue
@@ -842,6 +878,16 @@ class _Bullet:
             return False
         return not any(role.title.lower() in self.vocab.prominent_roles for role in term.roles)
 
+    @functools.cached_property
+    def _full_name_words(self) -> frozenset[str]:
+        """The words of the known persons the bullet names with more than one word."""
+        return frozenset(
+            word
+            for c in self.chosen
+            if c.kind == "person"
+            for word in self.text[c.begin : c.end].split()[1:] + self.text[c.begin : c.end].split()[:-1]
+        )
+
     def _choose_person(self, mention: PersonMention) -> Term | None:
         """The namesake the bullet means: the one whose role matches the title the bullet
         gives and was held at publication; else one active then; else, for a bare surname,
@@ -850,11 +896,7 @@ class _Bullet:
         terms = [self.vocab.term("person", key) for key in mention.keys]
         if len(terms) == 1 and (mention.title is None or " " in surface):
             return terms[0]
-        named_in_full = any(
-            c.kind == "person" and c.begin != mention.begin and surface in self.text[c.begin : c.end].split()
-            for c in self.chosen
-        )
-        if mention.title is None and named_in_full:
+        if mention.title is None and surface in self._full_name_words:
             return None  # the same person as the fuller mention: merged with it
         best, best_score = None, -1
         for term in terms:
@@ -910,6 +952,8 @@ class _Bullet:
         """Known organizations named by coordination: "the State and Commerce Departments" are
         the State Department and the Commerce Department."""
         tokens, found = self.tokens, []
+        if " and " not in self.text:
+            return found
         plurals = _plural_heads(self.vocab.org_heads)
         for i in range(3, len(tokens)):
             singular = plurals.get(tokens[i].text)
@@ -1105,7 +1149,9 @@ class _Bullet:
 
     # -- topics and event type ------------------------------------------------------------
 
-    def concepts(self) -> tuple[list[Entity], Entity | None]:
+    def concepts(self, headline: str | None = None) -> tuple[list[Entity], Entity | None]:
+        """Topics (every trigger found) and the event type: the type whose triggers weigh most,
+        a trigger counting 3 in the headline, 2 in the first sentence and 1 elsewhere."""
         first_sentence_end = _first_sentence_end(self.text)
         topics: dict[str, Entity] = {}
         scores: dict[str, int] = {}
@@ -1121,6 +1167,9 @@ class _Bullet:
                 entity.spans.append(span)
             else:
                 scores[key] = scores.get(key, 0) + (2 if begin < first_sentence_end else 1)
+        for _, _, scheme, key in self.vocab.triggers(headline) if headline else ():
+            if scheme == "event_type":
+                scores[key] = scores.get(key, 0) + 3
         event_type = None
         if scores:
             order = list(types)
@@ -1132,6 +1181,12 @@ class _Bullet:
 
 
 # -- helpers --------------------------------------------------------------------------------
+
+
+@functools.cache
+def _starters(*phrase_sets: frozenset[str] | tuple[str, ...]) -> frozenset[str]:
+    """The first words of the phrases: the tokens worth a closer look."""
+    return frozenset(phrase.split()[0] for phrases in phrase_sets for phrase in phrases)
 
 
 @functools.cache
@@ -1250,14 +1305,16 @@ def _resolve(candidates: list[Candidate]) -> list[Candidate]:
         candidates, key=lambda c: (-(c.end - c.begin), not c.from_vocabulary, _PRIORITY[c.kind], c.begin)
     )
     chosen: list[Candidate] = []
-    occupied: list[tuple[int, int, Candidate]] = []
+    owner: dict[int, Candidate] = {}  # text offset -> the chosen candidate covering it
     for candidate in ordered:
-        holder = next((c for b, e, c in occupied if b < candidate.end and candidate.begin < e), None)
-        if holder is None:
+        holders = {owner[i] for i in range(candidate.begin, candidate.end) if i in owner}
+        if not holders:
             chosen.append(candidate)
-            occupied.append((candidate.begin, candidate.end, candidate))
-        elif holder.begin <= candidate.begin and candidate.end <= holder.end:
-            holder.nested.append(candidate)
+            owner.update(dict.fromkeys(range(candidate.begin, candidate.end), candidate))
+        elif len(holders) == 1:
+            holder = holders.pop()
+            if holder.begin <= candidate.begin and candidate.end <= holder.end:
+                holder.nested.append(candidate)
     return sorted(chosen, key=lambda c: c.begin)
 
 
@@ -1292,6 +1349,7 @@ def _last_day(value: str) -> str:
     return value + "-12-31"[len(value) - 4 :]
 
 
+@functools.lru_cache(maxsize=4096)
 def _titles_match(role_title: str, title_key: str, written: str) -> bool:
     role = set(_words(role_title))
     given = set(_words(title_key)) | set(_words(written))

@@ -1,15 +1,15 @@
 """Ingest: source files -> read, extract, build, validate -> the store, plus the summary graph.
 
 A run is all or nothing for the store: every good digest of the run and the recomputed summary
-graph are written in one transaction, after everything has been read and built. A bad file gives
-one line in the report (file and reason) and the good files still go in.
+graph are written as one unit (`Store.replace_graphs`), after everything has been read and built.
+A bad file gives one line in the report (file and reason) and the good files still go in.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -65,7 +65,7 @@ def ingest(store: Store, paths: Iterable[str | Path], *, volume: str | None = No
     """Read, extract, build and store every digest file under `paths` (files or folders).
 
     `volume` and `published` supply what a single file's page does not print. `progress` is
-    called as progress(done, total, path) after each file.
+    called as progress(done, total, path) once each file is read, built and checked.
     """
     started = time.perf_counter()
     report = IngestReport()
@@ -78,25 +78,29 @@ def ingest(store: Store, paths: Iterable[str | Path], *, volume: str | None = No
     if (volume or published) and len(sources) > 1:
         raise KGError("--volume and --published describe one digest: give a single file")
 
-    extractions = []
-    for done, source in enumerate(sources, 1):
-        try:
-            extractions.append(extract(read_digest(source, volume=volume, published=published)))
-        except KGError as error:
-            report.failures.append(_failure(source, error))
-        except Exception as error:  # a bug met on one file must not keep the others out
-            report.failures.append(f"{source}: could not be read ({type(error).__name__}: {error})")
-        if progress:
-            progress(done, len(sources), source)
-    ingest_extractions(store, extractions, validate=validate, report=report)
+    def extractions() -> Iterator[Extraction]:
+        for done, source in enumerate(sources, 1):
+            extraction = None
+            try:
+                extraction = extract(read_digest(source, volume=volume, published=published))
+            except KGError as error:
+                report.failures.append(_failure(source, error))
+            except Exception as error:  # a bug met on one file must not keep the others out
+                report.failures.append(f"{source}: could not be processed ({type(error).__name__}: {error})")
+            if extraction is not None:
+                yield extraction  # built and validated before this generator resumes
+            if progress:
+                progress(done, len(sources), source)
+
+    ingest_extractions(store, extractions(), validate=validate, report=report)
     report.seconds = time.perf_counter() - started
     return report
 
 
 def ingest_extractions(store: Store, extractions: Iterable[Extraction], *, validate: bool = True,
                        report: IngestReport | None = None) -> IngestReport:
-    """Build (and validate) each extraction's graph, then store them all and the summary graph in
-    one transaction. A digest appearing twice keeps its first file; the second is a warning."""
+    """Build (and validate) each extraction's graph, then store them all and the summary graph as
+    one unit. A digest appearing twice keeps its first file; the second is a warning."""
     started = time.perf_counter()
     report = report or IngestReport()
     graphs: dict[URIRef, set[Triple]] = {}

@@ -256,7 +256,7 @@ def _entity_aside(db: ox.Store, entity: ox.NamedNode, label: str) -> str:
     """The entity's card and its events in time order, as escaped HTML."""
     esc = html.escape
     aliases = sorted({q.object.value for q in db.quads_for_pattern(entity, _node(SKOS.altLabel), None)})
-    same_as = sorted(q.object.value for q in db.quads_for_pattern(entity, _node(OWL.sameAs), None))
+    same_as = sorted({q.object.value for q in db.quads_for_pattern(entity, _node(OWL.sameAs), None)})
     parts = [f"<h2>{esc(label)}</h2>"]
     if aliases:
         parts.append(f"<div class=\"meta\">also: {esc(', '.join(aliases))}</div>")
@@ -273,7 +273,7 @@ def _entity_aside(db: ox.Store, entity: ox.NamedNode, label: str) -> str:
           OPTIONAL {{ ?event <{RDFS.label}> ?headline }}
           OPTIONAL {{ ?event <http://semanticweb.cs.vu.nl/2009/11/sem/hasTimeStamp> ?stamp }}
           OPTIONAL {{ ?event <http://www.w3.org/ns/prov#wasDerivedFrom> ?d . ?d <{DCTERMS.title}> ?digest }}
-        }} GROUP BY ?event ?headline ?text ?digest ORDER BY ?date ?event""")
+        }} GROUP BY ?event ?headline ?text ?digest ORDER BY ?date ?event""", use_default_graph_as_union=True)
     items = []
     for row in rows:
         spans = sorted({tuple(int(x) for x in s.split(":")) for s in row["spans"].value.split()})  # type: ignore[misc]

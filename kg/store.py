@@ -215,6 +215,8 @@ class Store:
                        drop: Iterable[URIRef] = ()) -> None:
         """Replace each named graph with the given triples and drop the graphs in `drop`, as one
         unit: either all of it is written, or the store is left as it was (even after a crash)."""
+        if self.read_only:
+            raise StoreError(f"the store in {self.path} was opened read-only")
         touched = [URIRef(iri) for iri in [*graphs, *drop]]
         with self._rollback_point(touched):
             self.oxigraph.update(" ;\n".join(f"DROP SILENT GRAPH <{iri}>" for iri in touched))

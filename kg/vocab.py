@@ -8,8 +8,9 @@ phrases) all go into one Aho-Corasick automaton, so a bullet is scanned once for
 Building takes a fraction of a second that every fresh `kg` command would wait for, so the
 built vocabulary is also kept in a pickle under the user's cache folder (`$KG_CACHE`, else
 `$XDG_CACHE_HOME/alliance-kg`, else `~/.cache/alliance-kg`), named by a hash of every data file
-and of this module: editing any of them makes a new one. The cache is optional: if it cannot be
-read or written, the vocabulary is simply built.
+and of this module: editing any of them makes a new one (after upgrading pycountry, clear the
+folder to pick up its new names). The cache is optional: if it cannot be read or written, the
+vocabulary is simply built.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import ahocorasick
 from kg.errors import VocabularyError
 from kg.resources import resource
 
-KINDS = ("person", "organization", "place", "country", "title", "blocker")
+HIT_KINDS = ("person", "organization", "place", "country", "title", "blocker")  # what `find` reports
 _SLUG = re.compile(r"^[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*$")  # IRI-safe
 _ISO_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 _WIKIDATA = re.compile(r"^Q\d+$")
@@ -113,6 +114,7 @@ class Vocabulary:
     org_unit_heads: frozenset[str]
     org_heads_taking_place: frozenset[str]
     vessel_prefixes: frozenset[str]
+    org_cue_nouns: frozenset[str]
     org_not_starts: frozenset[str]
     place_prefixes: tuple[str, ...]
     place_suffixes: frozenset[str]
@@ -153,6 +155,8 @@ class Vocabulary:
 
 
 def _on_boundary(text: str, begin: int, end: int) -> bool:
+    """Does text[begin:end] start and end on word boundaries? A possessive "’s" may follow;
+    an apostrophe inside a longer word ("O’Hara") may not."""
     before = text[begin - 1] if begin > 0 else " "
     after = text[end] if end < len(text) else " "
     return not (
@@ -288,6 +292,7 @@ def build(vocab: Path, patterns: Path) -> Vocabulary:
         org_unit_heads=frozenset(words(orgs, "unit_heads", patterns / "organizations.toml")),
         org_heads_taking_place=frozenset(words(orgs, "heads_taking_place", patterns / "organizations.toml")),
         vessel_prefixes=frozenset(words(orgs, "vessel_prefixes", patterns / "organizations.toml")),
+        org_cue_nouns=frozenset(words(orgs, "cue_nouns", patterns / "organizations.toml")),
         org_not_starts=frozenset(words(orgs, "not_starts", patterns / "organizations.toml")),
         place_prefixes=tuple(words(places, "prefixes", patterns / "places.toml")),
         place_suffixes=frozenset(words(places, "suffixes", patterns / "places.toml")),

@@ -13,6 +13,7 @@ from kg.cli import cli
 from kg.ingest import ingest_extractions
 from kg.iri import AK, SEM, mint
 from kg.model import Entity
+from kg.resources import resource
 from kg.store import Store
 from kg.validate import validate
 
@@ -252,11 +253,13 @@ def test_kg_validate_passes_then_reports_a_broken_graph(store_dir, digest_folder
             "sem:hasTimeStamp: a timestamp must be an xsd:date") in result.output
 
 
-def test_the_shared_corpus_ingests_and_validates(store_dir):
-    result = run(store_dir, "ingest", "--no-validate", str(CORPUS))
+@pytest.mark.parametrize(("folder", "digests"), [(CORPUS, 9), (resource("data", "digests"), 8)],
+                         ids=["shared-corpus", "bundled-sample"])
+def test_a_corpus_ingests_and_validates(store_dir, folder, digests):
+    result = run(store_dir, "ingest", "--no-validate", str(folder))
     assert result.exit_code == 0, result.output
     with Store.open(store_dir) as store:
-        assert len(store.digests()) >= 9
+        assert len(store.digests()) >= digests
     validation = run(store_dir, "validate")
     assert validation.exit_code == 0, validation.output
     with Store.open(store_dir) as store:
@@ -283,3 +286,30 @@ def test_kg_ingest_refuses_volume_for_several_files(store_dir, digest_folder):
     result = run(store_dir, "ingest", "--volume", "1.17", str(digest_folder))
     assert result.exit_code == 1
     assert result.output.strip() == "Error: --volume and --published describe one digest: give a single file"
+
+
+def test_an_unexpected_error_on_one_file_keeps_the_others(store_dir, digest_folder, monkeypatch):
+    real_extract = kg.ingest.extract
+
+    def extract_failing_on_118(digest):
+        if digest.volume == "1.18":
+            raise TypeError("unhashable type: 'Candidate'")
+        return real_extract(digest)
+
+    monkeypatch.setattr(kg.ingest, "extract", extract_failing_on_118)
+    with Store.open(store_dir, create=True) as store:
+        report = kg.ingest.ingest(store, [digest_folder])
+        assert [d.volume for d in store.digests()] == ["1.17"]
+    (line,) = report.failures
+    assert line.endswith("us-japan-alliance-digest-vol-1.18.txt: could not be processed "
+                         "(TypeError: unhashable type: 'Candidate')")
+
+
+def test_progress_is_reported_once_per_file(store_dir, digest_folder):
+    (digest_folder / "notes.txt").write_text("Reading list\n", encoding="utf-8")
+    calls = []
+    with Store.open(store_dir, create=True) as store:
+        kg.ingest.ingest(store, [digest_folder], progress=lambda done, total, path: calls.append(
+            (done, total, path.name)))
+    assert calls == [(1, 3, "notes.txt"), (2, 3, "us-japan-alliance-digest-vol-1.17.txt"),
+                     (3, 3, "us-japan-alliance-digest-vol-1.18.txt")]

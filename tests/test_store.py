@@ -187,3 +187,5 @@ def test_a_read_only_store_reads_and_closes(store_dir, meeting_extraction):
     with Store.open(store_dir, read_only=True) as store:
         assert [d.volume for d in store.digests()] == ["1.17"]
         assert store.stats().quads == len(graph)
+        with pytest.raises(StoreError, match="opened read-only"):
+            store.replace_graphs({graph.identifier: graph})
