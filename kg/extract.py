@@ -43,6 +43,11 @@ _ACRONYM = re.compile(r"^[A-Z][A-Za-z&\-]*[A-Z]$|^[A-Z]{2,}\d*$")
 _STANDALONE_ACRONYM = re.compile(r"^(?:[A-Z]{3,6}|[A-Z]{2,4}\d{1,2})$")  # "JAXA", "CSIS", "ASEAN"
 _ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$")
 _HYPHENATED_GIVEN = re.compile(r"^[A-Z][a-z]+-[a-z]+$")
+# A word that is spelled as romanized Japanese (Hepburn syllables, long vowels, doubled
+# consonants, a syllabic "n"): "takeharu", "yumi", "shinjiro"; not "washington", "kenneth".
+_JAPANESE_WORD = re.compile(
+    r"^(?:(?:[kstcp](?=[kstcp]))?(?:sh|ch|ts|[kgsztdnhbpmr]y|[kgsztdnhbpmryfjw])?[aiueo][aiueo]?|n(?![aiueoy]))+(?<!nn)$"
+)
 _ROLE_CONNECTORS = frozenset({"of", "for", "to", "the", "and", "on"})
 
 
@@ -79,6 +84,7 @@ class PersonMention:
     title_key: str | None = None
     title_begin: int | None = None
     country_hint: str | None = None
+    family_first: bool = False  # written family name first ("Okano Masataka")
 
 
 def extract(digest: Digest) -> Extraction:
@@ -158,22 +164,75 @@ class _Bullet:
         for candidate in resolved:
             for i in self._token_range(candidate.begin, candidate.end):
                 self.claimed[i] = candidate
+        self._apply_local_acronyms()
+        self._choose_namesakes()
         self.persons = self._persons()
         self.places = self._places()
         self.organizations = self._organizations()
         self.countries = self._countries()
 
+    # -- what the bullet itself settles ----------------------------------------------------
+
+    def _apply_local_acronyms(self) -> None:
+        """An acronym in parentheses right after an organization's name ("Japan’s National
+        Security Council (NSC)", "Democratic Party for the People (DPP)") stands for that
+        organization wherever the bullet uses it: it is not looked up again (where "NSC" is
+        the US council and "DPP" Taiwan's party)."""
+        if "(" not in self.text:
+            return
+        tokens, defined = self.tokens, {}
+        for c in self.chosen:
+            if c.kind != "organization":
+                continue
+            last = self._token_range(c.begin, c.end)[-1]
+            if (
+                last + 3 < len(tokens)
+                and tokens[last + 1].text == "("
+                and tokens[last + 3].text == ")"
+                and _ACRONYM.match(tokens[last + 2].text)
+            ):
+                defined.setdefault(tokens[last + 2].text, c)
+        if not defined:
+            return
+        for c in self.chosen:
+            owner = defined.get(self.text[c.begin : c.end])
+            if owner is not None and c is not owner:
+                c.kind, c.keys, c.from_vocabulary = owner.kind, owner.keys, owner.from_vocabulary
+                c.name, c.nested = owner.name, []
+
+    def _choose_namesakes(self) -> None:
+        """An organization or place form that several entries share ("House of
+        Representatives": the US House or Japan's) goes to the entry of the state the bullet
+        is about: the one its other countries, persons, organizations and places name most."""
+        shared = [
+            c for c in self.chosen if len(c.keys) > 1 and c.from_vocabulary and c.kind in ("organization", "place")
+        ]
+        if not shared:
+            return
+        weight: dict[str, int] = {}
+        for c in self.chosen:
+            if len(c.keys) != 1 or not c.from_vocabulary:
+                continue
+            term = self.vocab.term(c.kind, c.keys[0]) if c.kind != "title" else None
+            state = c.keys[0] if c.kind == "country" else (term.country if term is not None else None)
+            if state:
+                weight[state] = weight.get(state, 0) + 1
+            for inner in c.nested:
+                if inner.kind == "country":
+                    weight[inner.keys[0]] = weight.get(inner.keys[0], 0) + 1
+        for c in shared:
+            terms = [self.vocab.term(c.kind, key) for key in c.keys]
+            best = max(
+                range(len(terms)),
+                key=lambda k: (weight.get(terms[k].country, 0) if terms[k] else 0, -k),
+            )
+            c.keys = (c.keys[best], *c.keys[:best], *c.keys[best + 1 :])
+
     # -- tokens ---------------------------------------------------------------------------
 
     def _token_range(self, begin: int, end: int) -> range:
         """Indexes of the tokens overlapping text[begin:end]."""
-        first = self.starts.get(begin)
-        if first is None:  # not at a token's start
-            first = bisect.bisect_right(self.token_ends, begin)
-        last, begins = first, self.token_begins
-        while last < len(begins) and begins[last] < end:
-            last += 1
-        return range(first, last)
+        return range(bisect.bisect_right(self.token_ends, begin), bisect.bisect_left(self.token_begins, end))
 
     def _span(self, begin: int, end: int) -> Span:
         return Span(begin, end, self.text[begin:end])
@@ -211,10 +270,18 @@ class _Bullet:
         ]
         candidates += self._organization_patterns()
         candidates += self._place_patterns()
-        # a ship's name ("USS George Washington") names no person, place or organization
+        # a ship's name ("USS George Washington", "the carrier Fujian") names no person, place
+        # or organization
         tokens = self.tokens
         for i, token in enumerate(tokens):
-            if token.text in self.vocab.vessel_prefixes:
+            if token.text in self.vocab.vessel_nouns and i + 1 < len(tokens):
+                first = tokens[i + 1]
+                if first.capitalized and not self.hit_kinds.get(i + 1, set()) & {"country", "title"}:
+                    end = i + 1
+                    while end + 1 < len(tokens) and end - i < 3 and tokens[end + 1].capitalized and self._adjacent(end, end + 1):
+                        end += 1
+                    candidates.append(Candidate(token.begin, tokens[end].end, "blocker", (), False))
+            elif token.text in self.vocab.vessel_prefixes:
                 end = i
                 while (
                     end + 1 < len(tokens)
@@ -242,7 +309,10 @@ class _Bullet:
         for hit in self.hits:
             for i in self._token_range(hit.begin, hit.end):
                 self.hit_kinds.setdefault(i, set()).add(hit.kind)
-        person_or_title = {i for i, kinds in self.hit_kinds.items() if kinds & {"person", "title"}}
+        # a name pattern stops at a person, a title, or a blocked name ("Keen Sword")
+        person_or_title = {
+            i for i, kinds in self.hit_kinds.items() if kinds & {"person", "title", "blocker"}
+        }
         # "(X)": an acronym the bullet defines
         defined = [
             i + 1
@@ -313,7 +383,7 @@ class _Bullet:
                 and end - i < 4
                 and self._adjacent(end, end + 1)
                 and (tokens[end + 1].capitalized or any(c.isdigit() for c in tokens[end + 1].text))
-                and not self.hit_kinds.get(end + 1, set()) & {"person", "title", "place", "country"}
+                and not self.hit_kinds.get(end + 1, set()) & {"person", "title", "place", "country", "blocker"}
                 and tokens[end + 1].text not in vocab.org_not_starts
             ):
                 end += 1
@@ -532,7 +602,11 @@ class _Bullet:
         mentions: dict[int, PersonMention] = {}
         for c in self.chosen:
             if c.kind == "person":
-                mentions[c.begin] = PersonMention(c.begin, c.end, c.keys)
+                given = self._different_given_name(c)
+                if given is not None:  # "Onaga Takeharu" is not Onaga Takeshi
+                    mentions[c.begin] = PersonMention(c.begin, tokens[given].end, (), family_first=True)
+                else:
+                    mentions[c.begin] = PersonMention(c.begin, c.end, c.keys)
         titles = [c for c in self.chosen if c.kind == "title"]
         for title in titles:
             first = self._index_at(title.begin)
@@ -597,9 +671,32 @@ class _Bullet:
             if end is not None:
                 begin = token.begin
                 mentions[begin] = PersonMention(
-                    begin, tokens[end].end, (), country_hint=self._country_before(begin)
+                    begin,
+                    tokens[end].end,
+                    (),
+                    country_hint=self._country_before(begin),
+                    family_first=end == i + 1 and tokens[end].text in vocab.japanese_given_names,
                 )
         return self._absorb_inner(sorted(mentions.values(), key=lambda m: m.begin))
+
+    def _different_given_name(self, c: Candidate) -> int | None:
+        """The token of a given name written right after a known Japanese surname that is not
+        that person's ("Hayashi Yumi" beside Yoshimasa Hayashi): the name is someone else's."""
+        if " " in self.text[c.begin : c.end]:
+            return None
+        i = self._token_range(c.begin, c.end)[-1]
+        j = i + 1
+        if j >= len(self.tokens) or j in self.claimed or not self._adjacent(i, j):
+            return None
+        word = self.tokens[j].text
+        if not (
+            self._is_name_word(j)
+            and (word in self.vocab.japanese_given_names or _JAPANESE_WORD.match(word.lower()))
+            and not (j + 1 < len(self.tokens) and self._adjacent(j, j + 1) and self._is_name_word(j + 1))
+        ):
+            return None
+        terms = [self.vocab.term("person", key) for key in c.keys]
+        return j if all(term is not None and term.country == "JP" for term in terms) else None
 
     def _absorb_inner(self, mentions: list[PersonMention]) -> list[PersonMention]:
         """A known surname inside a longer name found by pattern ("Hiroshi Watanabe") is that
@@ -836,7 +933,11 @@ class _Bullet:
                     _fill_role(owner, mention, self)
                     continue
                 if not mention.keys:
-                    entity = Entity("person", _slug(surface), surface, [span], mention=surface)
+                    name = surface
+                    if mention.family_first:  # the vocabulary's order: given name first
+                        family, _, given = surface.partition(" ")
+                        name = f"{given} {family}"
+                    entity = Entity("person", _slug(name), name, [span], mention=surface)
                     _fill_role(entity, mention, self)
                     entity.country = entity.country or self._person_country(mention, surface)
                     persons.append(entity)
@@ -903,10 +1004,13 @@ class _Bullet:
             score = 0
             for role in term.roles:
                 active = _active(role.start, role.end, self.published)
-                matches = mention.title_key is not None and _titles_match(
-                    role.title, mention.title_key, mention.title or ""
-                )
-                score = max(score, (4 if matches else 0) + (2 if active else 0))
+                matches = 0
+                if mention.title_key is not None:
+                    if _titles_match(role.title, mention.title_key, mention.title or ""):
+                        matches = 4
+                    elif _title_head(role.title) == _title_head(mention.title_key):
+                        matches = 3  # "Governor Tamaki": the Okinawa Governor, not the party leader
+                score = max(score, matches + (2 if active else 0))
             if mention.country_hint and term.country == mention.country_hint:
                 score += 1
             if score > best_score:
@@ -942,7 +1046,7 @@ class _Bullet:
             title = self.vocab.titles.get(mention.title_key)
             if title is not None and title.country:
                 return title.country
-        if any(word in self.vocab.japanese_given_names for word in surface.split()):
+        if mention.family_first or any(word in self.vocab.japanese_given_names for word in surface.split()):
             return "JP"
         return None
 
@@ -950,25 +1054,45 @@ class _Bullet:
 
     def _coordinated_organizations(self) -> list[Candidate]:
         """Known organizations named by coordination: "the State and Commerce Departments" are
-        the State Department and the Commerce Department."""
+        the State Department and the Commerce Department; "the Ground, Maritime and Air
+        Self-Defense Forces" the three services."""
         tokens, found = self.tokens, []
         if " and " not in self.text:
             return found
         plurals = _plural_heads(self.vocab.org_heads)
-        for i in range(3, len(tokens)):
+        for i in range(2, len(tokens)):
             singular = plurals.get(tokens[i].text)
-            if singular is None or tokens[i - 2].text != "and":
+            if singular is None:
                 continue
-            for k in (i - 3, i - 1):
-                if not tokens[k].capitalized or k in self.claimed:
-                    continue
-                form = f"{tokens[k].text} {singular}"
+            # the last member ("Air") right after "and", then up to two shared words
+            # ("Self-Defense") before the plural head
+            last = next((j for j in range(i - 1, max(i - 4, 0), -1) if tokens[j - 1].text == "and"), None)
+            if last is None or not all(tokens[k].capitalized for k in range(last, i)):
+                continue
+            shared = " ".join(tokens[k].text for k in range(last + 1, i))
+            members, k = [last], last - 2
+            if k >= 1 and tokens[k].text == ",":  # "Ground, Maritime, and Air"
+                k -= 1
+            while k >= 0 and tokens[k].capitalized:
+                members.append(k)
+                if k >= 2 and tokens[k - 1].text == ",":
+                    k -= 2
+                else:
+                    break
+            if len(members) < 2:
+                continue
+            for k in members:
+                form = " ".join(w for w in (tokens[k].text, shared, singular) if w)
                 keys = [
                     h.keys
                     for h in self.vocab.find(form)
-                    if h.kind == "organization" and h.end - h.begin == len(form)
+                    if h.kind == "organization" and h.begin == 0 and h.end == len(form)
                 ]
-                if keys:
+                if not keys:
+                    continue
+                if k == last:  # its words run to the plural head: "Air Self-Defense Forces"
+                    found.append(Candidate(tokens[k].begin, tokens[i].end, "organization", keys[0]))
+                elif k not in self.claimed:
                     found.append(Candidate(tokens[k].begin, tokens[k].end, "organization", keys[0]))
         return found
 
@@ -1058,17 +1182,22 @@ class _Bullet:
         for c in self.chosen:
             if c.kind == "organization":
                 self._add_named(organizations, c, "organization")
-            # a bureau or office is listed beside the organization named at its start
-            if c.kind == "place" or (
-                c.kind == "organization"
-                and self.text[c.begin : c.end].split()[-1] in self.vocab.org_unit_heads
-            ):
+            # a bureau or office is listed beside the organization named at its start; a
+            # branch named for a place ("... Corps of Engineers Japan District") is the parent
+            # itself in practice
+            words = self.text[c.begin : c.end].split()
+            unit = c.kind == "organization" and (
+                words[-1] in self.vocab.org_unit_heads
+                and not (len(words) > 2 and self._names_state_or_place(c.end - len(words[-1]) - 1))
+            )
+            if c.kind in ("place", "organization"):
                 for inner in c.nested:
                     if (
                         inner.kind == "organization"
                         and inner.from_vocabulary
                         and inner.begin == c.begin
                         and inner.end < c.end
+                        and (c.kind == "place" or unit or self._public_unit(c, inner))
                     ):
                         self._add_named(organizations, inner, "organization")
         for candidate in self._coordinated_organizations():
@@ -1082,8 +1211,43 @@ class _Bullet:
                 entity.spans.sort(key=lambda s: s.begin)
         return list(organizations.values())
 
+    def _public_unit(self, unit: Candidate, parent: Candidate) -> bool:
+        """Is `unit` a known military or government body written as its parent's name followed
+        by the unit's own name ("US Army" + "Composite Watercraft Company")?"""
+        kinds = self.vocab.org_public_kinds
+        terms = [self.vocab.term("organization", c.keys[0]) for c in (unit, parent) if c.from_vocabulary]
+        own_name = self.text[parent.end : unit.end].strip()
+        return (
+            len(terms) == 2
+            and all(term is not None and term.category in kinds for term in terms)
+            and own_name == terms[0].name
+        )
+
+    def _plural_of_known(self, name: str) -> tuple[str, ...] | None:
+        """The organizations whose name or alias `name` is the plural of, if any."""
+        head, _, last = name.rpartition(" ")
+        singular = _plural_heads(self.vocab.org_heads).get(last)
+        if not head or singular is None:
+            return None
+        form = f"{head.removeprefix('the ').removeprefix('The ')} {singular}"
+        return next(
+            (h.keys for h in self.vocab.find(form) if h.kind == "organization" and h.begin == 0 and h.end == len(form)),
+            None,
+        )
+
+    def _names_state_or_place(self, end: int) -> bool:
+        """Does a country or place name end at text offset `end`?"""
+        i = bisect.bisect_left(self.token_ends, end)
+        return i < len(self.tokens) and self.token_ends[i] == end and bool(
+            self.hit_kinds.get(i, set()) & {"country", "place"}
+        )
+
     def _add_named(self, table: dict[str, Entity], c: Candidate, kind: str) -> None:
         span = self._span(c.begin, c.end)
+        if not c.from_vocabulary and kind == "organization":
+            known = self._plural_of_known(c.name)
+            if known is not None:  # "Air Self-Defense Forces": the known "Air Self-Defense Force"
+                c = Candidate(c.begin, c.end, kind, known)
         if c.from_vocabulary:
             term = self.vocab.term(kind, c.keys[0])
             key, name, aliases, country, wikidata = (
@@ -1305,15 +1469,19 @@ def _resolve(candidates: list[Candidate]) -> list[Candidate]:
         candidates, key=lambda c: (-(c.end - c.begin), not c.from_vocabulary, _PRIORITY[c.kind], c.begin)
     )
     chosen: list[Candidate] = []
-    owner: dict[int, Candidate] = {}  # text offset -> the chosen candidate covering it
+    size = max((c.end for c in candidates), default=0)
+    owner: list[Candidate | None] = [None] * size  # text offset -> the chosen candidate covering it
     for candidate in ordered:
-        holders = {owner[i] for i in range(candidate.begin, candidate.end) if i in owner}
-        if not holders:
+        begin, end = candidate.begin, candidate.end
+        holders = set(owner[begin:end])
+        if holders == {None}:
             chosen.append(candidate)
-            owner.update(dict.fromkeys(range(candidate.begin, candidate.end), candidate))
-        elif len(holders) == 1:
+            owner[begin:end] = [candidate] * (end - begin)
+            continue
+        holders.discard(None)
+        if len(holders) == 1:
             holder = holders.pop()
-            if holder.begin <= candidate.begin and candidate.end <= holder.end:
+            if holder.begin <= begin and end <= holder.end:
                 holder.nested.append(candidate)
     return sorted(chosen, key=lambda c: c.begin)
 
@@ -1360,6 +1528,13 @@ def _titles_match(role_title: str, title_key: str, written: str) -> bool:
         "minister",
         "secretary",
     }
+
+
+@functools.lru_cache(maxsize=4096)
+def _title_head(title: str) -> str:
+    """The noun a title is about: "governor" in "Okinawa Governor", "mayor" in "Mayor of Naha"."""
+    words = _words(title.split(" of ")[0])
+    return _singular(words[-1]) if words else ""
 
 
 def _words(text: str) -> list[str]:

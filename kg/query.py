@@ -501,6 +501,15 @@ class _Queryable:
         return to_networkx(result, labeler=self.labels, **options)
 
 
+def _first_unique(items: Iterable, count: int) -> dict:
+    seen: dict = {}
+    for item in items:
+        seen.setdefault(item, None)
+        if len(seen) >= count:
+            break
+    return seen
+
+
 def _is_plain_iri(value: str) -> bool:
     return re.fullmatch(r"[A-Za-z][A-Za-z0-9+.\-]*:[^<>\"{}|^`\\\s]*", value) is not None
 
@@ -546,7 +555,9 @@ class KnowledgeGraph(_Queryable):
             if isinstance(answer, ox.QuerySolutions):
                 return SelectResult.from_solutions(answer, max_rows)
             if isinstance(answer, ox.QueryTriples):
-                triples = list(itertools.islice(answer, None if max_rows is None else max_rows + 1))
+                # An RDF graph is a set; Oxigraph's CONSTRUCT repeats triples the union repeats.
+                unique = dict.fromkeys(answer) if max_rows is None else _first_unique(answer, max_rows + 1)
+                triples = list(unique)
                 truncated = max_rows is not None and len(triples) > max_rows
                 return GraphResult(triples[:max_rows] if truncated else triples, truncated)
             return AskResult(bool(answer))

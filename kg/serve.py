@@ -197,7 +197,7 @@ class QueryPool:
                  max_rows: int = 10_000) -> None:
         from kg.store import Store
 
-        Store.open(store_path, read_only=True).oxigraph = None  # fail here, not in a worker
+        Store.open(store_path, read_only=True)  # a missing store fails here, not in each worker
         self.store_path = str(store_path)
         self.timeout = timeout
         self.max_rows = max_rows

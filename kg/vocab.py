@@ -112,8 +112,10 @@ class Vocabulary:
     org_generic_words: frozenset[str]
     org_not_acronyms: frozenset[str]
     org_unit_heads: frozenset[str]
+    org_public_kinds: frozenset[str]
     org_heads_taking_place: frozenset[str]
     vessel_prefixes: frozenset[str]
+    vessel_nouns: frozenset[str]
     org_cue_nouns: frozenset[str]
     org_not_starts: frozenset[str]
     place_prefixes: tuple[str, ...]
@@ -133,12 +135,17 @@ class Vocabulary:
     def find(self, text: str) -> list[Hit]:
         """Every vocabulary form in `text` that starts and ends on a word boundary."""
         hits = []
-        for last, (length, entries) in self._automaton.iter(text):
+        append, size = hits.append, len(text)
+        for last, (length, entries) in self._automaton.iter(text):  # `_on_boundary`, inlined: hot
             begin, end = last - length + 1, last + 1
-            if not _on_boundary(text, begin, end):
+            if begin > 0 and text[begin - 1].isalnum():
                 continue
+            if end < size:
+                after = text[end]
+                if after.isalnum() or (after in "’'" and not _on_boundary(text, begin, end)):
+                    continue
             for kind, keys in entries:
-                hits.append(Hit(begin, end, kind, keys))
+                append(Hit(begin, end, kind, keys))
         return hits
 
     def triggers(self, text: str) -> list[tuple[int, int, str, str]]:
@@ -237,6 +244,11 @@ def build(vocab: Path, patterns: Path) -> Vocabulary:
                     add_form(variant, kind, term.key)
 
     adjectives, ambiguous = _read_countries(vocab / "countries.toml", valid_codes, terms, add_form)
+    things = _read_toml(patterns / "not_entities.toml")
+    for group in ("exercises", "operations", "phrases"):
+        for phrase in _word_list(things, group, patterns / "not_entities.toml"):
+            for variant in {phrase, phrase[0].upper() + phrase[1:]}:
+                add_form(variant, "blocker", group)
     titles = _read_titles(patterns / "titles.toml", valid_codes, add_form)
 
     names = _read_toml(patterns / "names.toml")
@@ -261,11 +273,7 @@ def build(vocab: Path, patterns: Path) -> Vocabulary:
         trigger_automaton.add_word(surface, (len(surface), tuple(entries)))
     trigger_automaton.make_automaton()
 
-    def words(table: dict, name: str, path: Path) -> list[str]:
-        value = table.get(name, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise VocabularyError(f"{path}: {name!r} must be a list of non-empty strings")
-        return value
+    words = _word_list
 
     return Vocabulary(
         terms=terms,
@@ -290,8 +298,10 @@ def build(vocab: Path, patterns: Path) -> Vocabulary:
         org_generic_words=frozenset(words(orgs, "generic_words", patterns / "organizations.toml")),
         org_not_acronyms=frozenset(words(orgs, "not_acronyms", patterns / "organizations.toml")),
         org_unit_heads=frozenset(words(orgs, "unit_heads", patterns / "organizations.toml")),
+        org_public_kinds=frozenset(words(orgs, "public_kinds", patterns / "organizations.toml")),
         org_heads_taking_place=frozenset(words(orgs, "heads_taking_place", patterns / "organizations.toml")),
         vessel_prefixes=frozenset(words(orgs, "vessel_prefixes", patterns / "organizations.toml")),
+        vessel_nouns=frozenset(words(orgs, "vessel_nouns", patterns / "organizations.toml")),
         org_cue_nouns=frozenset(words(orgs, "cue_nouns", patterns / "organizations.toml")),
         org_not_starts=frozenset(words(orgs, "not_starts", patterns / "organizations.toml")),
         place_prefixes=tuple(words(places, "prefixes", patterns / "places.toml")),
@@ -305,6 +315,13 @@ def build(vocab: Path, patterns: Path) -> Vocabulary:
         _automaton=automaton,
         _trigger_automaton=trigger_automaton,
     )
+
+
+def _word_list(table: dict, name: str, path: Path) -> list[str]:
+    value = table.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise VocabularyError(f"{path}: {name!r} must be a list of non-empty strings")
+    return value
 
 
 def _read_toml(path: Path) -> dict:
