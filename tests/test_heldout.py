@@ -1,10 +1,12 @@
-"""The extractor on held-out digests it was never tuned on (`tests/heldout/`), held to the same
+"""The extractor on held-out digests (`tests/heldout/`, `tests/heldout2/`), held to the same
 bar as the dev gold: F1 >= 0.95 for persons, countries and dates, >= 0.90 for organizations and
 places, and the right number of events in every file.
 
 The five digests there are written in the three real page layouts from facts of 2022-2025, and
 their gold records are annotated by the rules of `gold/SCHEMA.md` alone, so a vocabulary or
-pattern tuned to the dev set shows up here as a miss. Do not edit the gold to make this pass."""
+pattern tuned to the dev set shows up here as a miss. `heldout2/` was written blind (its author
+never ran the extractor) and is kept out of tuning: it is the honest estimate for unseen issues.
+Do not edit the gold to make this pass."""
 
 from __future__ import annotations
 
@@ -16,18 +18,23 @@ from kg.evaluate import Report, evaluate
 from kg.extract import extract
 from kg.read import iter_sources, read_digest
 
-HELDOUT = Path(__file__).parent / "heldout"
+HELDOUT_SETS = [Path(__file__).parent / "heldout", Path(__file__).parent / "heldout2"]
 BAR = {"persons": 0.95, "countries": 0.95, "dates": 0.95, "organizations": 0.90, "places": 0.90}
 
 
+@pytest.fixture(scope="module", params=HELDOUT_SETS, ids=lambda path: path.name)
+def heldout(request: pytest.FixtureRequest) -> Path:
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def report() -> Report:
-    records = [extract(read_digest(path)).to_record() for path in iter_sources([HELDOUT])]
-    return evaluate(HELDOUT, records)
+def report(heldout: Path) -> Report:
+    records = [extract(read_digest(path)).to_record() for path in iter_sources([heldout])]
+    return evaluate(heldout, records)
 
 
-def test_every_heldout_digest_has_gold_and_is_scored(report: Report) -> None:
-    digests = sorted(path.name for path in HELDOUT.glob("*.txt"))
+def test_every_heldout_digest_has_gold_and_is_scored(report: Report, heldout: Path) -> None:
+    digests = sorted(path.name for path in heldout.glob("*.txt"))
     assert len(digests) == 5
     assert report.without_gold == []
     assert sorted(result.source for result in report.files) == digests
