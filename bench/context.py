@@ -24,33 +24,31 @@ class Context:
     endpoint_seconds: float = 30.0
     graphs: dict[int, SyntheticGraph] = field(default_factory=dict)
     stores: dict[int, LoadedStore] = field(default_factory=dict)
-    rdflib: tuple[object, float] | None = None
+    rdflib: dict[int, tuple[object, float]] = field(default_factory=dict)
+    rdflib_summaries: set[int] = field(default_factory=set)
     slow_named_queries: set[str] | None = None  # too slow to put under endpoint load (query section)
-    rdflib_has_summary: bool = False
 
-    def rdflib_dataset(self, with_summary: bool = False) -> tuple[object, float]:
-        """rdflib's in-memory Dataset (union default graph) holding the 10k-event graph, and the
-        seconds parsing it took; loaded once per run. `with_summary` adds the store's summary
-        graph, so named queries see the same data as on the store."""
+    def rdflib_dataset(self, events: int, with_summary: bool = False) -> tuple[object, float]:
+        """rdflib's in-memory Dataset (union default graph) holding the synthetic graph of
+        `events`, and the seconds parsing it took; loaded once per run. `with_summary` adds the
+        store's summary graph, so named queries see the same data as on the store."""
         from rdflib import Dataset
 
-        if self.rdflib is None:
-            path = self.graph(COMPARISON_EVENTS).path
+        if events not in self.rdflib:
+            for loaded in list(self.rdflib):  # one at a time: each takes gigabytes
+                del self.rdflib[loaded]
+                self.rdflib_summaries.discard(loaded)
+            path = self.graph(events).path
             started = time.perf_counter()
             dataset = Dataset(default_union=True)
             dataset.parse(str(path), format="nquads")
-            self.rdflib = (dataset, time.perf_counter() - started)
-        if with_summary and not self.rdflib_has_summary:
-            folder = self.store(COMPARISON_EVENTS).folder
+            self.rdflib[events] = (dataset, time.perf_counter() - started)
+        if with_summary and events not in self.rdflib_summaries:
+            folder = self.store(events).folder
             summary = summary_nquads(folder, folder.with_suffix(".summary.nq"))
-            self.rdflib[0].parse(str(summary), format="nquads")
-            self.rdflib_has_summary = True
-        return self.rdflib
-
-    def drop_rdflib(self) -> None:
-        """Free rdflib's dataset (gigabytes) once no section needs it."""
-        self.rdflib = None
-        self.rdflib_has_summary = False
+            self.rdflib[events][0].parse(str(summary), format="nquads")
+            self.rdflib_summaries.add(events)
+        return self.rdflib[events]
 
     def graph(self, events: int) -> SyntheticGraph:
         """The synthetic N-Quads file of `events` events (cached under bench/out/)."""
@@ -62,7 +60,8 @@ class Context:
         """A project store folder holding the synthetic graph and its summary graph.
 
         The folder is kept under bench/out/ and reused while the graph file and kg/store.py,
-        kg/ingest.py stay the same; the benchmarks only read it.
+        kg/ingest.py stay the same; the benchmarks only read it. Stale folders stay until
+        someone removes bench/out/ (another run may still be reading them).
         """
         if events in self.stores:
             return self.stores[events]
@@ -78,11 +77,8 @@ class Context:
             facts = json.loads(done.read_text())
             self.stores[events] = LoadedStore(folder, facts["load"], facts["summary"], True)
             return self.stores[events]
-        for stale in OUT.glob(f"store-{events}-*"):
-            if stale.is_dir():
-                shutil.rmtree(stale)
-            else:
-                stale.unlink()
+        if folder.exists():  # a load that did not finish
+            shutil.rmtree(folder)
         started = time.perf_counter()
         summary = load_store(folder, graph.path)
         load = time.perf_counter() - started - summary
@@ -130,3 +126,4 @@ def summary_nquads(folder: Path, out: Path) -> Path:
     summary = ox.NamedNode(str(mint("graph", "summary")))
     ox.serialize(store.quads_for_pattern(None, None, None, summary), str(out), ox.RdfFormat.N_QUADS)
     return out
+

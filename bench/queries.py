@@ -91,9 +91,10 @@ def run(context: Context) -> list[Table]:
         comparison_queries = bound_queries(ox.Store.read_only(str(comparison.folder)))
     else:
         comparison_queries = queries
-    dataset, _ = context.rdflib_dataset(with_summary=True)
+    dataset, _ = context.rdflib_dataset(comparison_events, with_summary=True)
     theirs = {name: capped(lambda sparql=sparql: lambda: sum(1 for _ in dataset.query(sparql)), RDFLIB_CAP)
               for name, sparql in comparison_queries.items()}
+    context.rdflib.clear()  # gigabytes no later section needs
     within = 0
     for name in queries:
         result, other = ours[name], theirs[name]

@@ -130,7 +130,7 @@ def run(context: Context) -> list[Table]:
                     for name, sparql in queries.items()}
 
         # rdflib's in-memory Dataset: load (= what reopening costs, the data is parsed again).
-        dataset, rdflib_load = context.rdflib_dataset()
+        dataset, rdflib_load = context.rdflib_dataset(COMPARISON_EVENTS)
         base = NOTES_LOAD["rdflib Dataset (memory)"]
         table.add("load: rdflib Dataset in memory", seconds(rdflib_load), f"notes {base} s",
                   ratio(rdflib_load, base), f"{rdflib_load / load:.1f}x pyoxigraph; reopening parses again")

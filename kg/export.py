@@ -16,7 +16,7 @@ from pathlib import Path
 import networkx as nx
 import pyoxigraph as ox
 from rdflib import Graph
-from rdflib.namespace import DCTERMS, FOAF, ORG, RDFS, SKOS
+from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDFS, SKOS, XSD
 
 from kg.errors import KGError
 from kg.iri import AK, PREFIXES, SEM
@@ -128,16 +128,18 @@ def to_networkx(selection: Graph) -> nx.DiGraph:
     store = ox_store(selection)
     network = nx.DiGraph()
     for row in store.query(f"""
-        SELECT ?event ?label ?date ?digest WHERE {{
+        SELECT ?event ?label ?date ?digest ?issued WHERE {{
           ?event a <{SEM.Event}> .
           OPTIONAL {{ ?event <{RDFS.label}> ?label }}
-          OPTIONAL {{ SELECT ?event (MIN(STR(?stamp)) AS ?date) WHERE {{
-                       ?event <{SEM.hasTimeStamp}> ?stamp }} GROUP BY ?event }}
-          OPTIONAL {{ ?event <http://www.w3.org/ns/prov#wasDerivedFrom> ?d . ?d <{DCTERMS.title}> ?digest }}
+          OPTIONAL {{ SELECT ?event (MIN(?stamp) AS ?date) WHERE {{ ?event <{SEM.hasTimeStamp}> ?stamp
+                       FILTER(DATATYPE(?stamp) = <{XSD.date}>) }} GROUP BY ?event }}
+          OPTIONAL {{ ?event <{PROV.wasDerivedFrom}> ?d . ?d <{DCTERMS.title}> ?digest .
+                     OPTIONAL {{ ?d <{DCTERMS.issued}> ?issued }} }}
         }}"""):
+        # The date of an event: its earliest full date, else its digest's publication date.
         iri = row["event"].value
         network.add_node(iri, type="event", label=_value(row["label"]) or iri.rsplit("/", 3)[-3],
-                         date=_value(row["date"]), digest=_value(row["digest"]))
+                         date=_value(row["date"]) or _value(row["issued"]), digest=_value(row["digest"]))
     links = " ".join(f"<{p}>" for p in LINK_PREDICATES)
     for row in store.query(f"""
         SELECT ?event ?link ?entity (SAMPLE(?name) AS ?label) (GROUP_CONCAT(STR(?type)) AS ?types) WHERE {{

@@ -25,6 +25,9 @@ import bisect
 import functools
 import re
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import accumulate, chain
+from operator import itemgetter
 from typing import NamedTuple
 
 from kg import vocab as vocabulary
@@ -37,7 +40,6 @@ _PRIORITY = {"blocker": 0, "organization": 1, "place": 2, "person": 3, "country"
 
 # A word (its possessive "’s" apart, a final period kept for `_tokens` to judge), an initial,
 # a possessive, or any other mark.
-_TOKEN = re.compile(r"[A-Z]\.(?=\s|$)|[^\W_](?:[\w.&-]|['’](?!s\b))*[^\W_]\.?|[^\W_]\.?|['’]s\b|\S")
 _INITIALS = re.compile(r"^(?:[A-Z]\.|(?:[A-Za-z]\.){2,})$")  # "W.", "U.S.", "D.C."
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z&\-]*[A-Z]$|^[A-Z]{2,}\d*$")
 _STANDALONE_ACRONYM = re.compile(r"^(?:[A-Z]{3,6}|[A-Z]{2,4}\d{1,2})$")  # "JAXA", "CSIS", "ASEAN"
@@ -48,6 +50,8 @@ _HYPHENATED_GIVEN = re.compile(r"^[A-Z][a-z]+-[a-z]+$")
 _JAPANESE_WORD = re.compile(
     r"^(?:(?:[kstcp](?=[kstcp]))?(?:sh|ch|ts|[kgsztdnhbpmr]y|[kgsztdnhbpmryfjw])?[aiueo][aiueo]?|n(?![aiueoy]))+(?<!nn)$"
 )
+_OF = frozenset({"of"})
+_NOT_IN_ORGANIZATION_NAMES = frozenset({"person", "title", "place", "country", "blocker"})
 _ROLE_CONNECTORS = frozenset({"of", "for", "to", "the", "and", "on"})
 
 
@@ -157,6 +161,9 @@ class _Bullet:
         self.starts = {t.begin: i for i, t in enumerate(self.tokens)}
         self.token_begins = [t.begin for t in self.tokens]
         self.token_ends = [t.end for t in self.tokens]
+        self.where: dict[str, list[int]] = {}  # word -> the indexes of its tokens
+        for i, token in enumerate(self.tokens):
+            self.where.setdefault(token.text, []).append(i)
         self.hits = vocab.find(text)
         resolved = _resolve(self._candidates())
         self.chosen = [c for c in resolved if c.kind != "blocker"]
@@ -205,7 +212,9 @@ class _Bullet:
         Representatives": the US House or Japan's) goes to the entry of the state the bullet
         is about: the one its other countries, persons, organizations and places name most."""
         shared = [
-            c for c in self.chosen if len(c.keys) > 1 and c.from_vocabulary and c.kind in ("organization", "place")
+            c
+            for c in self.chosen
+            if len(c.keys) > 1 and c.from_vocabulary and c.kind in ("organization", "place")
         ]
         if not shared:
             return
@@ -233,6 +242,11 @@ class _Bullet:
     def _token_range(self, begin: int, end: int) -> range:
         """Indexes of the tokens overlapping text[begin:end]."""
         return range(bisect.bisect_right(self.token_ends, begin), bisect.bisect_left(self.token_begins, end))
+
+    def _indexes(self, words: frozenset[str]) -> list[int]:
+        """The indexes of the tokens that are one of `words`, in order."""
+        where = self.where
+        return sorted(i for word in words & where.keys() for i in where[word])
 
     def _span(self, begin: int, end: int) -> Span:
         return Span(begin, end, self.text[begin:end])
@@ -273,12 +287,18 @@ class _Bullet:
         # a ship's name ("USS George Washington", "the carrier Fujian") names no person, place
         # or organization
         tokens = self.tokens
-        for i, token in enumerate(tokens):
+        for i in self._indexes(_union(self.vocab.vessel_nouns, self.vocab.vessel_prefixes)):
+            token = tokens[i]
             if token.text in self.vocab.vessel_nouns and i + 1 < len(tokens):
                 first = tokens[i + 1]
                 if first.capitalized and not self.hit_kinds.get(i + 1, set()) & {"country", "title"}:
                     end = i + 1
-                    while end + 1 < len(tokens) and end - i < 3 and tokens[end + 1].capitalized and self._adjacent(end, end + 1):
+                    while (
+                        end + 1 < len(tokens)
+                        and end - i < 3
+                        and tokens[end + 1].capitalized
+                        and self._adjacent(end, end + 1)
+                    ):
                         end += 1
                     candidates.append(Candidate(token.begin, tokens[end].end, "blocker", (), False))
             elif token.text in self.vocab.vessel_prefixes:
@@ -316,16 +336,16 @@ class _Bullet:
         # "(X)": an acronym the bullet defines
         defined = [
             i + 1
-            for i, t in enumerate(tokens)
-            if t.text == "(" and 2 <= i + 1 < len(tokens) - 1 and tokens[i + 2].text == ")"
+            for i in self.where.get("(", ())
+            if 2 <= i + 1 < len(tokens) - 1 and tokens[i + 2].text == ")"
         ]
         spelled_out: set[str] = set()
         for i in defined:  # acronyms defined after something that is no organization
             if tokens[i - 2].text in vocab.org_not_heads:
                 spelled_out.add(tokens[i].text)
         found = []
-        for i, token in enumerate(tokens):
-            if token.text not in vocab.org_heads or i in person_or_title:
+        for i in self._indexes(vocab.org_heads):
+            if i in person_or_title:
                 continue
             start = self._walk_back(i, person_or_title)
             end = self._walk_forward(i, person_or_title)
@@ -371,7 +391,10 @@ class _Bullet:
                 spelled_out.add(tokens[i].text)  # "(HIMARS)" after a weapon's name
         # A name right after a noun that says what it is: "chipmaker Rapidus", "US partner
         # Western Digital" (the name's words claimed by nothing else but organizations).
-        for i, token in enumerate(tokens[:-1]):
+        for i in self._indexes(_last_words(vocab.org_cue_nouns)):
+            token = tokens[i]
+            if i + 1 >= len(tokens):
+                continue
             cue = token.text if token.text in vocab.org_cue_nouns else None
             if cue is None and i > 0 and f"{tokens[i - 1].text} {token.text}" in vocab.org_cue_nouns:
                 cue = token.text
@@ -383,7 +406,7 @@ class _Bullet:
                 and end - i < 4
                 and self._adjacent(end, end + 1)
                 and (tokens[end + 1].capitalized or any(c.isdigit() for c in tokens[end + 1].text))
-                and not self.hit_kinds.get(end + 1, set()) & {"person", "title", "place", "country", "blocker"}
+                and not self.hit_kinds.get(end + 1, set()) & _NOT_IN_ORGANIZATION_NAMES
                 and tokens[end + 1].text not in vocab.org_not_starts
             ):
                 end += 1
@@ -523,9 +546,8 @@ class _Bullet:
         prefixes = _first_words(vocab.place_prefixes)
         suffixes = _first_words(vocab.place_suffixes)
         starters = _starters(vocab.place_prefixes, vocab.place_suffixes)
-        for i, token in enumerate(tokens):
-            if token.text not in starters:
-                continue
+        for i in self._indexes(starters):
+            token = tokens[i]
             for words in prefixes.get(token.text, ()):
                 if tuple(t.text for t in tokens[i : i + len(words)]) != words:
                     continue
@@ -633,7 +655,16 @@ class _Bullet:
         vocab = self.vocab
         named = {i for m in mentions.values() for i in self._token_range(m.begin, m.end)}
         speech = any(verb in self.text for verb in vocab.speech_verbs)
-        for i, token in enumerate(tokens):
+        # only tokens where a branch below can fire: a given name or Korean surname; the word
+        # before a Japanese given name; up to three words before a speech verb
+        looked_at = set(self._indexes(_union(vocab.given_names, vocab.japanese_given_names, vocab.korean_surnames)))
+        looked_at.update(i - 1 for i in self._indexes(vocab.japanese_given_names))
+        if speech:
+            looked_at.update(i - k for i in self._indexes(vocab.speech_verbs) for k in (1, 2, 3))
+        for i in sorted(looked_at):
+            if i < 0:
+                continue
+            token = tokens[i]
             if not token.capitalized or i in self.claimed or i in named:
                 continue
             end = None
@@ -1110,13 +1141,12 @@ class _Bullet:
         # ...; after "mayor of"; before "-based"; and the rest of a list that starts with a place
         # ("Subic Bay, Clark, Manila, and Batangas").
         tokens, vocab = self.tokens, self.vocab
-        starts = []
-        for i, token in enumerate(tokens[:-1]):
-            word = token.text
-            if word in vocab.place_prepositions or (
-                word == "of" and i > 0 and tokens[i - 1].text in vocab.place_titles
-            ):
-                starts.append(i + 1)
+        starts = [
+            i + 1
+            for i in self._indexes(_union(vocab.place_prepositions, _OF))
+            if i + 1 < len(tokens)
+            and (tokens[i].text != "of" or (i > 0 and tokens[i - 1].text in vocab.place_titles))
+        ]
         for i, token in enumerate(tokens if "-based" in self.text else ()):
             if token.capitalized and token.text.endswith("-based") and i not in self.claimed:
                 self._add_named(
@@ -1230,8 +1260,9 @@ class _Bullet:
         if not head or singular is None:
             return None
         form = f"{head.removeprefix('the ').removeprefix('The ')} {singular}"
+        hits = self.vocab.find(form)
         return next(
-            (h.keys for h in self.vocab.find(form) if h.kind == "organization" and h.begin == 0 and h.end == len(form)),
+            (h.keys for h in hits if h.kind == "organization" and h.begin == 0 and h.end == len(form)),
             None,
         )
 
@@ -1319,8 +1350,8 @@ class _Bullet:
         first_sentence_end = _first_sentence_end(self.text)
         topics: dict[str, Entity] = {}
         scores: dict[str, int] = {}
-        labels = {c.key: c for c in self.vocab.topics}
-        types = {c.key: c for c in self.vocab.event_types}
+        vocab = self.vocab
+        labels, types, order = vocab.topic_by_key, vocab.event_type_by_key, vocab.event_type_rank
         triggers = self.vocab.triggers(self.text)
         for begin, end, scheme, key in triggers:
             span = self._span(begin, end)
@@ -1336,8 +1367,7 @@ class _Bullet:
                 scores[key] = scores.get(key, 0) + 3
         event_type = None
         if scores:
-            order = list(types)
-            best = max(scores, key=lambda k: (scores[k], -order.index(k)))
+            best = max(scores, key=lambda k: (scores[k], -order[k]))
             concept = types[best]
             spans = [self._span(b, e) for b, e, s, k in triggers if s == "event_type" and k == best]
             event_type = Entity("event_type", concept.key, concept.label, spans[:1])
@@ -1351,6 +1381,16 @@ class _Bullet:
 def _starters(*phrase_sets: frozenset[str] | tuple[str, ...]) -> frozenset[str]:
     """The first words of the phrases: the tokens worth a closer look."""
     return frozenset(phrase.split()[0] for phrases in phrase_sets for phrase in phrases)
+
+
+@functools.cache
+def _union(*word_sets: frozenset[str]) -> frozenset[str]:
+    return frozenset().union(*word_sets)
+
+
+@functools.cache
+def _last_words(phrases: frozenset[str]) -> frozenset[str]:
+    return frozenset(phrase.split()[-1] for phrase in phrases)
 
 
 @functools.cache
@@ -1447,19 +1487,28 @@ def _tokens(text: str, abbreviations: frozenset[str]) -> list[Token]:
     """Words and punctuation marks with their offsets. A possessive ("Japan’s" -> "Japan",
     "’s") and a sentence-final period are tokens of their own; abbreviations ("Sen.", "Inc.")
     and initials ("U.S.", "W.") keep their periods."""
-    tokens = []
-    append, new, find = tokens.append, tuple.__new__, text.find  # the hot loop of extraction
-    position = 0
-    for word in _TOKEN.findall(text):
-        position = find(word, position)  # tokens follow one another, with only spaces between
-        end = position + len(word)
-        if word[-1] == "." and len(word) > 1 and word not in abbreviations and not _INITIALS.match(word):
-            append(new(Token, (position, end - 1, word[:-1], word[0].isupper())))
-            append(new(Token, (end - 1, end, ".", False)))
-        else:
-            append(new(Token, (position, end, word, word[0].isupper())))
-        position = end
-    return tokens
+    # The hot loop of extraction, so it runs in C: the expression gives (space before, token)
+    # pairs, and the running total of their lengths gives every token's offsets.
+    pairs = _token_pattern(abbreviations).findall(text)
+    if not pairs:
+        return []
+    spaces, words = zip(*pairs, strict=True)
+    offsets = list(accumulate(chain.from_iterable(zip(map(len, spaces), map(len, words), strict=True))))
+    capitalized = map(str.isupper, map(itemgetter(0), words))
+    columns = zip(offsets[0::2], offsets[1::2], words, capitalized, strict=True)
+    return list(map(partial(tuple.__new__, Token), columns))
+
+
+@functools.cache
+def _token_pattern(abbreviations: frozenset[str]) -> re.Pattern[str]:
+    """Tokens as `_tokens` defines them: an abbreviation or initials with their periods, else a
+    word without a final period (which becomes a token of its own)."""
+    listed = "|".join(re.escape(a) for a in sorted(abbreviations, key=len, reverse=True))
+    whole = r"(?![\w.&-]|['’](?!s\b))"  # no longer word goes on from here
+    return re.compile(
+        rf"(\s*)((?=[\w']+\.)(?:(?:{listed}){whole}|(?:[A-Za-z]\.){{2,}}{whole}|[A-Z]\.(?=\s|$)|[A-Z]\.{whole})"
+        r"|[^\W_]+(?:(?:[._&-]|['’](?!s\b))+[^\W_]+)*|['’]s\b|\S)"
+    )
 
 
 def _resolve(candidates: list[Candidate]) -> list[Candidate]:

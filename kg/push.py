@@ -43,7 +43,7 @@ def _batches(lines: list[str], size: int = BATCH) -> Iterator[list[str]]:
 
 
 class _Remote:
-    """HTTP to the remote store; switches to digest authentication when the server asks for it."""
+    """HTTP to the remote store; Basic authentication, or Digest where Basic is refused."""
 
     def __init__(self, user: str | None, password: str | None, timeout: float = 120.0) -> None:
         self.client = httpx.Client(timeout=timeout)
@@ -53,8 +53,8 @@ class _Remote:
     def send(self, method: str, url: str, **options) -> httpx.Response:
         try:
             response = self.client.request(method, url, auth=self.auth, **options)
-            challenge = response.headers.get("www-authenticate", "").lower()
-            if response.status_code == 401 and self.user and challenge.startswith("digest"):
+            # Basic refused: try Digest (Virtuoso's /sparql-auth refuses Basic without a challenge).
+            if response.status_code == 401 and isinstance(self.auth, httpx.BasicAuth):
                 self.auth = httpx.DigestAuth(self.user, self.password)
                 response = self.client.request(method, url, auth=self.auth, **options)
         except httpx.HTTPError as error:

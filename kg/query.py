@@ -603,10 +603,12 @@ class RemoteGraph(_Queryable):
         accept = ("application/sparql-results+json, application/sparql-results+xml;q=0.9, "
                   "application/n-triples, text/turtle;q=0.9")
         try:
-            response = httpx.post(
-                self.endpoint, data={"query": sparql}, auth=self.auth, timeout=self.timeout,
-                headers={"Accept": accept},
-            )
+            response = httpx.post(self.endpoint, data={"query": sparql}, auth=self.auth,
+                                  timeout=self.timeout, headers={"Accept": accept})
+            if response.status_code == 401 and self.auth is not None:  # Basic refused: try Digest
+                digest = httpx.DigestAuth(*self.auth)
+                response = httpx.post(self.endpoint, data={"query": sparql}, auth=digest,
+                                      timeout=self.timeout, headers={"Accept": accept})
         except httpx.HTTPError as error:
             raise QueryError(f"{self.endpoint}: {error}") from None
         if response.status_code >= 400:

@@ -20,8 +20,10 @@ from __future__ import annotations
 import html
 import json
 import math
+import random
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
 from itertools import combinations, pairwise
@@ -31,11 +33,11 @@ import networkx as nx
 import pyoxigraph as ox
 from pyvis.network import Network
 from rdflib import Graph
-from rdflib.namespace import DCTERMS, OWL, RDFS, SKOS
+from rdflib.namespace import DCTERMS, OWL, PROV, RDFS, SKOS, XSD
 
-from kg.errors import SelectionError
+from kg.errors import SelectionError, StoreError
 from kg.export import to_networkx
-from kg.iri import AK, ITSRDF, NIF, mint
+from kg.iri import AK, ITSRDF, NIF, SEM, base, mint
 from kg.resources import resource
 from kg.select import LINK_PREDICATES, Criteria, ox_store, resolve, select
 
@@ -57,12 +59,15 @@ NODE_STYLES = {
 class TooManyNodes(SelectionError):
     """A page that would be too big to draw."""
 
+    http_status = 422
+
 
 # --- views -------------------------------------------------------------------------------------
 
 
 def selection_page(selection: Graph, title: str = "Alliance KG selection", subtitle: str = "",
-                   aside: str = "", center: str | None = None, store: object | None = None) -> str:
+                   aside: str | Callable[[], str] = "", center: str | None = None,
+                   store: object | None = None) -> str:
     """A page drawing a selection as it is: events and the entities they link.
 
     The words to mark in each event's text come from the selection's mention nodes, or from
@@ -70,6 +75,8 @@ def selection_page(selection: Graph, title: str = "Alliance KG selection", subti
     """
     network = to_networkx(selection)
     _check_size(network.number_of_nodes())
+    if callable(aside):  # built only once the page is known to be drawable
+        aside = aside()
     if network.number_of_nodes() == 0:
         raise SelectionError("the selection has nothing to draw (no events).")
     details = _event_details(selection, store)
@@ -154,9 +161,23 @@ def entity_page(store: object, iri_or_label: str, hops: int = 2) -> str:
     entity = _node(seeds[0])
     selection = select(db, Criteria(entities=[entity.value], hops=hops, provenance=False))
     label = _label(db, entity)
-    aside = _entity_aside(db, entity, label)
     return selection_page(selection, title=label, subtitle=f"{hops}-hop network of events and entities",
-                          aside=aside, center=entity.value, store=db)
+                          aside=lambda: _entity_aside(db, entity, label), center=entity.value, store=db)
+
+
+def entity_page_in(store_path: str | Path, reference: str, hops: int = 2) -> str:
+    """The entity page for a web route: opens the store read-only; `reference` is a key path
+    under the base IRI ("person/fumio-kishida"), a full IRI, or a label or alias."""
+    try:
+        db = ox.Store.read_only(str(store_path))
+    except OSError as error:
+        raise StoreError(f"cannot open the store in {store_path}: {error}") from error
+    reference = reference.strip("/")
+    if "/" in reference and "://" not in reference:
+        keyed = ox.NamedNode(base() + reference) if re.fullmatch(r"[\w.~/-]+", reference) else None
+        if keyed is not None and next(iter(db.quads_for_pattern(keyed, None, None)), None) is not None:
+            reference = keyed.value
+    return entity_page(db, reference, hops=hops)
 
 
 def criteria_page(store: object, criteria: Criteria) -> str:
@@ -265,22 +286,28 @@ def _entity_aside(db: ox.Store, entity: ox.NamedNode, label: str) -> str:
             parts.append(f"<div class=\"meta\"><a href=\"{esc(link)}\" rel=\"noopener noreferrer\">"
                          f"{esc(link)}</a></div>")
     links = " ".join(f"<{p}>" for p in LINK_PREDICATES)
-    rows = db.query(f"""SELECT ?event ?headline ?text ?digest (MIN(STR(?stamp)) AS ?date)
+    rows = db.query(f"""SELECT ?event ?headline ?text ?digest (MIN(?stamp) AS ?date)
+        (SAMPLE(?issued) AS ?published)
         (GROUP_CONCAT(CONCAT(STR(?begin), ":", STR(?end)); separator=" ") AS ?spans) WHERE {{
           VALUES ?link {{ {links} }} ?event ?link {entity} ; <{DCTERMS.description}> ?text .
           OPTIONAL {{ ?mention <{ITSRDF.taIdentRef}> {entity} ; <{NIF.referenceContext}> ?event ;
                      <{NIF.beginIndex}> ?begin ; <{NIF.endIndex}> ?end . }}
           OPTIONAL {{ ?event <{RDFS.label}> ?headline }}
-          OPTIONAL {{ ?event <http://semanticweb.cs.vu.nl/2009/11/sem/hasTimeStamp> ?stamp }}
-          OPTIONAL {{ ?event <http://www.w3.org/ns/prov#wasDerivedFrom> ?d . ?d <{DCTERMS.title}> ?digest }}
-        }} GROUP BY ?event ?headline ?text ?digest ORDER BY ?date ?event""", use_default_graph_as_union=True)
+          OPTIONAL {{ ?event <{SEM.hasTimeStamp}> ?stamp FILTER(DATATYPE(?stamp) = <{XSD.date}>) }}
+          OPTIONAL {{ ?event <{PROV.wasDerivedFrom}> ?d . ?d <{DCTERMS.title}> ?digest .
+                     OPTIONAL {{ ?d <{DCTERMS.issued}> ?issued }} }}
+        }} GROUP BY ?event ?headline ?text ?digest""", use_default_graph_as_union=True)
+
+    def day(row) -> str:  # an event's earliest full date, else its digest's publication date
+        return (row["date"] or row["published"] or ox.Literal("")).value
+
     items = []
-    for row in rows:
+    for row in sorted(rows, key=lambda row: (day(row), row["event"].value)):
         spans = sorted({tuple(int(x) for x in s.split(":")) for s in row["spans"].value.split()})  # type: ignore[misc]
         text = row["text"].value
         chosen = _sentences(text, spans) if spans else [(0, len(text))]
         sentences = "".join(f"<p>{_marked_sentence(text, sentence, spans)}</p>" for sentence in chosen)
-        meta = " · ".join(v.value for v in (row["date"], row["digest"]) if v is not None)
+        meta = " · ".join(v for v in (day(row), row["digest"] and row["digest"].value) if v)
         headline = row["headline"].value if row["headline"] is not None else ""
         items.append(f"<li><strong>{esc(headline)}</strong>"
                      f"<div class=\"meta\">{esc(meta)}</div>{sentences}</li>")
@@ -320,23 +347,57 @@ def _layout(network: nx.Graph, center: str | None, weight: str | None = None) ->
     """Positions in pixels: rings around a centre entity (events, then what they link) for an ego
     network, else a force-directed layout computed once here."""
     count = network.number_of_nodes()
-    scale = 120 * math.sqrt(count) + 150
+    scale = 45 * math.sqrt(count) + 150  # small pages open near 1:1, labels readable
     undirected = network.to_undirected(as_view=True) if network.is_directed() else network
     if center is not None and center in network:
         distance = nx.single_source_shortest_path_length(undirected, center)
-        depth = max(distance.values())
-        rings = [[n for n, d in sorted(distance.items()) if d == k] for k in range(depth + 1)]
-        rest = [n for n in network if n not in distance]
-        if rest:
-            rings.append(rest)
-        positions = nx.shell_layout(undirected, nlist=[r for r in rings if r], scale=scale)
+        rings: dict[int, list] = {}
+        for node, hops in sorted(distance.items(), key=lambda item: (item[1], item[0])):
+            rings.setdefault(hops, []).append(node)
+        unreached = [n for n in network if n not in distance]
+        if unreached:
+            rings[max(rings) + 1] = unreached
+        positions = {}
+        gap = scale / max(1, max(rings))
+        for depth, ring in rings.items():
+            for i, node in enumerate(ring):  # evenly round a circle per distance from the centre
+                angle = 2 * math.pi * i / len(ring)
+                positions[node] = (gap * depth * math.cos(angle), gap * depth * math.sin(angle))
     elif count <= 1:
         positions = {n: (0.0, 0.0) for n in network}
+    elif count <= _FORCE_LAYOUT_NODES:  # spread out: separate clusters otherwise squeeze the big one
+        positions = nx.spring_layout(undirected, weight=weight, iterations=100, seed=7, scale=scale,
+                                     k=4 / math.sqrt(count))
     else:
-        iterations = 50 if count <= 500 else 25
-        positions = nx.spring_layout(undirected, weight=weight, iterations=iterations, seed=7, scale=scale,
-                                     k=1.5 / math.sqrt(count))
+        positions = _hub_layout(undirected, scale, weight)
     return {n: (float(x), float(y)) for n, (x, y) in positions.items()}
+
+
+_FORCE_LAYOUT_NODES = 400  # networkx's force layout is quadratic (and past 500 nodes needs scipy)
+
+
+def _hub_layout(network: nx.Graph, scale: float, weight: str | None) -> dict:
+    """A layout in linear time for big pages: the best-connected nodes by force layout, then
+    every other node, best-connected first, near the middle of its already placed neighbours."""
+    order = sorted(network, key=lambda n: (-network.degree(n), n))
+    hubs = network.subgraph(order[:_FORCE_LAYOUT_NODES])
+    placed = dict(nx.spring_layout(hubs, weight=weight, iterations=50, seed=7, scale=scale,
+                                   k=1.5 / math.sqrt(len(hubs))))
+    jitter = random.Random(7)
+    spread = scale / math.sqrt(len(hubs))
+    unplaced = []
+    for node in order[_FORCE_LAYOUT_NODES:]:
+        around = [placed[m] for m in network[node] if m in placed]
+        if not around:
+            unplaced.append(node)
+            continue
+        angle, radius = jitter.uniform(0, 2 * math.pi), spread * jitter.uniform(0.3, 1.0)
+        placed[node] = (sum(x for x, _ in around) / len(around) + radius * math.cos(angle),
+                        sum(y for _, y in around) / len(around) + radius * math.sin(angle))
+    for i, node in enumerate(unplaced):  # not connected to anything placed: a ring outside
+        angle = 2 * math.pi * i / len(unplaced)
+        placed[node] = (1.2 * scale * math.cos(angle), 1.2 * scale * math.sin(angle))
+    return placed
 
 
 def _placed(item: dict, position: tuple[float, float], centrality: float, top: float) -> dict:

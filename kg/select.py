@@ -38,6 +38,7 @@ from kg.errors import KGError, QueryError, SelectionError
 from kg.iri import AK, ITSRDF, NIF, PREFIXES, SEM, base, mint
 
 MAX_HOPS = 4
+MAX_EXPANDED_EVENTS = 5000  # hops beyond an entity's own events stop here, with a message
 
 _N = ox.NamedNode
 _TYPE = _N(str(RDF.type))
@@ -190,6 +191,11 @@ def select(store: object, criteria: Criteria | None = None, **options) -> Graph:
             reached = [_N(x) for x in sorted(_linked(db, events, _PATH_LINKS, skip=str(AK.Country)))]
             if reached:
                 events = events | _events_linking(db, [reached], filters, any_of=True)
+            if len(events) > MAX_EXPANDED_EVENTS:
+                raise SelectionError(
+                    f"{criteria.hops} hops from {', '.join(map(repr, criteria.entities)) or 'the seeds'} "
+                    f"reach {len(events)} events (more than {MAX_EXPANDED_EVENTS}): use fewer hops, "
+                    "or narrow them with --country, --topic, --event-type or --from/--to.")
     else:
         events = _events_matching(db, filters)
     if not events:
@@ -248,36 +254,47 @@ def _has_type(db: ox.Store, node: ox.NamedNode, kinds: Sequence[str]) -> bool:
     return any(next(iter(db.quads_for_pattern(node, _TYPE, _N(k))), None) for k in kinds)
 
 
-def _type_filter(kinds: Sequence[str]) -> str:
-    kinds = kinds or [*_ENTITY_TYPES, str(AK.Digest)]
-    return "VALUES ?type { " + " ".join(f"<{k}>" for k in kinds) + " } ?x a ?type ."
-
-
 def _by_name(db: ox.Store, spellings: Iterable[str], kinds: Sequence[str]) -> list[ox.NamedNode]:
-    names = " ".join(ox.Literal(s).__str__() for s in spellings)
-    predicates = " ".join(f"<{p}>" for p in [*_NAME_PREDICATES, str(AK.volume)])
-    query = (f"SELECT DISTINCT ?x WHERE {{ VALUES ?name {{ {names} }} VALUES ?p {{ {predicates} }} "
-             f"?x ?p ?name . {_type_filter(kinds)} }}")
-    return _preferred(db, [row["x"] for row in db.query(query, use_default_graph_as_union=True)])
+    """Nodes with one of these exact names. One constant pattern per (property, spelling): joined
+    through VALUES, Oxigraph scanned every name in the store instead."""
+    predicates = [*_NAME_PREDICATES, str(AK.volume)]
+    branches = " UNION ".join(f"{{ ?x <{p}> {ox.Literal(name)} }}" for p in predicates for name in spellings)
+    rows = db.query(f"SELECT DISTINCT ?x WHERE {{ {branches} }}", use_default_graph_as_union=True)
+    return sorted((row["x"] for row in rows if _has_type(db, row["x"], kinds)), key=lambda n: n.value)
+
+
+def _entity_names(db: ox.Store, kinds: Sequence[str]) -> dict[str, set[str]]:
+    """Every name (label, alias, code) of every entity, lower-cased -> (written form, IRI) pairs.
+
+    Entities are listed from the summary graph (one ak:eventCount each) and each is read from
+    one digest graph: the union of all graphs repeats every entity once per digest.
+    """
+    summary = _N(str(mint("graph", "summary")))
+    entities = {q.subject for q in db.quads_for_pattern(None, _N(str(AK.eventCount)), None, summary)}
+    if not entities:  # no summary graph (a store written by hand): scan the types
+        kinds_values = " ".join(f"<{k}>" for k in (kinds or _ENTITY_TYPES))
+        query = f"SELECT DISTINCT ?x WHERE {{ VALUES ?type {{ {kinds_values} }} ?x a ?type }}"
+        entities = {row["x"] for row in db.query(query, use_default_graph_as_union=True)}
+    names: dict[str, set] = {}
+    wanted = {_N(p) for p in _NAME_PREDICATES}
+    for entity in entities:
+        graph = _graph_of(db, entity, summary)
+        if graph is None or not _has_type(db, entity, kinds):
+            continue
+        for quad in db.quads_for_pattern(entity, None, None, graph):
+            if quad.predicate in wanted:
+                names.setdefault(quad.object.value.lower(), set()).add((quad.object.value, entity.value))
+    return names
 
 
 def _by_name_scan(db: ox.Store, lowered: str, kinds: Sequence[str]) -> list[ox.NamedNode]:
-    predicates = " ".join(f"<{p}>" for p in _NAME_PREDICATES)
-    query = (f"SELECT DISTINCT ?x WHERE {{ VALUES ?p {{ {predicates} }} ?x ?p ?name . "
-             f"FILTER(LCASE(STR(?name)) = {ox.Literal(lowered)}) {_type_filter(kinds)} }}")
-    return _preferred(db, [row["x"] for row in db.query(query, use_default_graph_as_union=True)])
-
-
-def _preferred(db: ox.Store, found: list[ox.NamedNode]) -> list[ox.NamedNode]:
-    return sorted(set(found), key=lambda node: node.value)
+    found = {iri for _, iri in _entity_names(db, kinds).get(lowered, ())}
+    return [_N(iri) for iri in sorted(found)]
 
 
 def _nearest(db: ox.Store, reference: str, kinds: Sequence[str] = ()) -> list[str]:
-    """The labels closest to a reference that matched nothing, for the error message."""
-    query = (f"SELECT DISTINCT ?name WHERE {{ VALUES ?p {{ <{RDFS.label}> <{SKOS.altLabel}> }} "
-             f"?x ?p ?name . {_type_filter(kinds)} }}")
-    names = {row["name"].value for row in db.query(query, use_default_graph_as_union=True)}
-    by_lower = {name.lower(): name for name in names}
+    """The names closest to a reference that matched nothing, for the error message."""
+    by_lower = {lower: sorted(forms)[0][0] for lower, forms in _entity_names(db, kinds).items()}
     close = difflib.get_close_matches(reference.lower(), list(by_lower), n=5, cutoff=0.5)
     if not close:  # a part of a name: "Kishi" for "Fumio Kishida"
         close = sorted(n for n in by_lower if reference.lower() in n)[:5]
@@ -494,9 +511,11 @@ def _copy_events(db: ox.Store, out: ox.Store, events: list[str], allowed: set[st
         if provenance:
             for link in db.quads_for_pattern(None, _REFERENCE_CONTEXT, event, graph):
                 mention = db.quads_for_pattern(link.subject, None, None, graph)
-                triples = [q for q in mention if q.predicate != _IDENT_REF or keep(q.object)]
-                if any(q.predicate in (_IDENT_REF, _DATE_VALUE) for q in triples):
-                    quads.extend(ox.Quad(q.subject, q.predicate, q.object, default) for q in triples)
+                if allowed is not None:  # keep a mention only while it still points at something
+                    mention = [q for q in mention if q.predicate != _IDENT_REF or keep(q.object)]
+                    if not any(q.predicate in (_IDENT_REF, _DATE_VALUE) for q in mention):
+                        continue
+                quads.extend(ox.Quad(q.subject, q.predicate, q.object, default) for q in mention)
         for link in db.quads_for_pattern(None, _ATTESTED_IN, event, graph):
             membership = list(db.quads_for_pattern(link.subject, None, None, graph))
             member = next((q.object for q in membership if q.predicate == _MEMBER), None)

@@ -28,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -342,6 +342,19 @@ async def graph_store(request: Request) -> Response:
     return response
 
 
+async def entity(request: Request) -> Response:
+    """`/entity/person/fumio-kishida` (a key path), `/entity/Kishida` (a label or alias) or
+    `/entity/{IRI}`: the entity page of kg.render (its events in time order, its ego network)."""
+    from kg.render import entity_page_in
+
+    try:
+        html = await run_in_threadpool(entity_page_in, request.app.state.store_path,
+                                       request.path_params["reference"])
+    except KGError as error:
+        return _error(error.http_status, str(error))
+    return HTMLResponse(html)
+
+
 async def page(request: Request) -> Response:
     return FileResponse(STATIC / "index.html", media_type="text/html")
 
@@ -354,6 +367,7 @@ def routes(codemirror: Path | None = None) -> list[BaseRoute]:
         Route("/queries", named_list),
         Route("/queries/{name}", named_endpoint),
         Route("/rdf-graphs", graph_store, methods=["GET", "HEAD", "PUT", "POST", "DELETE"]),
+        Route("/entity/{reference:path}", entity),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     if codemirror is not None:

@@ -126,6 +126,9 @@ class Vocabulary:
     not_places: frozenset[str]
     topics: tuple[Concept, ...]
     event_types: tuple[Concept, ...]
+    topic_by_key: dict[str, Concept]
+    event_type_by_key: dict[str, Concept]
+    event_type_rank: dict[str, int]  # order in the file: the first wins a tie
     _automaton: ahocorasick.Automaton = field(repr=False)
     _trigger_automaton: ahocorasick.Automaton = field(repr=False)
 
@@ -312,6 +315,9 @@ def build(vocab: Path, patterns: Path) -> Vocabulary:
         not_places=frozenset(words(places, "not_places", patterns / "places.toml")),
         topics=topics,
         event_types=event_types,
+        topic_by_key={c.key: c for c in topics},
+        event_type_by_key={c.key: c for c in event_types},
+        event_type_rank={c.key: rank for rank, c in enumerate(event_types)},
         _automaton=automaton,
         _trigger_automaton=trigger_automaton,
     )

@@ -157,6 +157,17 @@ def test_kg_query_endpoint_runs_named_queries_remotely(store_path, virtuoso):
     assert "Fumio Kishida" in result.output and "Camp David summit" in result.output
 
 
+def test_authenticated_push_and_query(store_path, virtuoso):
+    secured = virtuoso + "-auth"  # Virtuoso's authenticated endpoint (Digest)
+    sent = push(store_path, secured, user="dba", password="dba", volumes=["1.10"])
+    assert [item.graph.rsplit("/", 1)[-1] for item in sent] == ["1.10", "summary"]
+    result = CliRunner().invoke(cli, ["query", "--endpoint", secured, "--user", "dba", "--password", "dba",
+                                      "ASK { ?s ?p ?o }"])
+    assert result.output == "yes\n"
+    with pytest.raises(PushError, match="401"):
+        push(store_path, secured, user="dba", password="wrong", volumes=["1.10"])
+
+
 def test_push_errors_are_clear(store_path):
     with pytest.raises(QueryError, match=r"no digest volume 9\.99"):
         push(store_path, "http://127.0.0.1:9/sparql", volumes=["9.99"])

@@ -277,3 +277,49 @@ def test_the_entity_page_loads_without_errors(browser, store, tmp_path):
     assert browser.errors() == []
     assert browser.evaluate("document.querySelectorAll('#kg-aside li').length") == 2
     assert browser.evaluate("document.querySelector('#kg-aside mark').textContent") == "Kishida"
+
+
+# --- entity pages served by `kg serve` ---------------------------------------------------------
+
+
+def test_the_server_routes_entity_pages(tmp_path):
+    from urllib.parse import quote
+
+    from kg.serve import create_app, get
+
+    path = tmp_path / "store"
+    make_store(path).close()
+    app = create_app(path, workers=1)
+    try:
+        status, headers, body = get(app, "/entity/person/fumio-kishida")
+        assert status == 200 and headers["content-type"].startswith("text/html")
+        assert page_data(body.decode())["title"] == "Fumio Kishida"
+        status, _, body = get(app, "/entity/" + quote("INDOPACOM"))
+        assert status == 200 and page_data(body.decode())["title"] == "US Indo-Pacific Command"
+        status, _, body = get(app, "/entity/" + str(mint("person", "xss")))  # a full IRI
+        assert status == 200 and b"<img" not in body and b"&lt;img src=x" in body
+        status, _, body = get(app, "/entity/Kishda")
+        assert status == 404 and b"Did you mean: Kishida" in body
+    finally:
+        app.state.pool.close()
+
+
+def test_a_real_entity_page_in_the_browser(browser, tmp_path):
+    from kg.ingest import ingest
+    from kg.resources import resource
+    from kg.store import Store
+
+    store = Store.in_memory()
+    assert ingest(store, [resource("data", "digests")]).ok
+    path = tmp_path / "kishida.html"
+    render.write_page(render.entity_page(store, "Kishida"), path)
+    expected = to_networkx(select(store, entities=["Kishida"], hops=2)).number_of_nodes()
+    browser.events.clear()
+    browser.open(path.as_uri())
+    browser.wait_for("window.kgPage && window.kgPage.drawn()")
+    assert browser.errors() == []
+    assert browser.requests() == [path.as_uri()]
+    assert browser.evaluate("kgPage.shownCount()") == expected
+    assert browser.evaluate("kgPage.find('Joe Biden')") == str(mint("person", "joe-biden"))
+    marks = browser.evaluate("[...document.querySelectorAll('#kg-aside mark')].map(m => m.textContent)")
+    assert marks and all("Kishida" in m for m in marks)

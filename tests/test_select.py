@@ -66,7 +66,8 @@ def test_one_hop_is_the_entity_and_its_events_only(store):
 def test_two_hops_is_the_ego_network_with_labels_of_everything_reached(store):
     graph = select(store, entities=["Kishida"], hops=2)
     reached = linked(graph)
-    assert {person("joe-biden"), person("yoon-suk-yeol"), mint("place", "seoul"), mint("country", "KR")} <= reached
+    expected = {person("joe-biden"), person("yoon-suk-yeol"), mint("place", "seoul"), mint("country", "KR")}
+    assert expected <= reached
     for entity in reached:  # closed: every entity reached carries its label and its type
         assert graph.value(entity, RDFS.label) is not None, entity
         assert graph.value(entity, RDF.type) is not None, entity
@@ -109,7 +110,8 @@ def test_criteria_combine_with_and(store):
 
 def test_dates_follow_the_earliest_full_date_else_the_digest_month(store):
     # 1.17 event 1 only says "September 2022": it counts in its digest's month, October 2022
-    assert events(select(store, date_from="2022-10", date_to="2022-10")) == {event("1.17", 1), event("1.17", 2)}
+    october = select(store, date_from="2022-10", date_to="2022-10")
+    assert events(october) == {event("1.17", 1), event("1.17", 2)}
     with pytest.raises(SelectionError, match="no events match"):
         select(store, date_from="2022-09-01", date_to="2022-09-30")
 
@@ -168,7 +170,7 @@ def test_an_unknown_entity_suggests_the_nearest_labels(store):
         select(store, entities=["Kishda"])
     assert "Kishida" in raised.value.suggestions
     assert "Did you mean" in str(raised.value)
-    with pytest.raises(SelectionError, match="no country is called 'Japn'.*Japan"):
+    with pytest.raises(SelectionError, match=r"no country is called 'Japn'.*Japan"):
         select(store, countries=["Japn"])
 
 
@@ -180,3 +182,42 @@ def test_a_bad_date_is_refused(store):
 def test_criteria_describe_themselves():
     text = Criteria(entities=["Kishida"], countries=["JP"], date_from="2023").describe()
     assert text == "entity 'Kishida' AND country 'JP' AND dates 2023 to ..."
+
+
+def test_hops_that_reach_too_many_events_stop_with_a_message(store, monkeypatch):
+    monkeypatch.setattr("kg.select.MAX_EXPANDED_EVENTS", 2)
+    with pytest.raises(SelectionError, match=r"3 hops from 'Hamada' reach 3 events .*fewer hops"):
+        select(store, entities=["Hamada"], hops=3)
+
+
+# --- on the bundled real digests -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_store():
+    from kg.ingest import ingest
+    from kg.resources import resource
+    from kg.store import Store
+
+    store = Store.in_memory()
+    report = ingest(store, [resource("data", "digests")])
+    assert report.ok, report.failures
+    return store
+
+
+def test_real_digests_select_kishida_with_the_words_that_name_him(real_store):
+    graph = select(real_store, entities=["kishida"], hops=2)
+    kishida = resolve(real_store, "Kishida")
+    assert len(kishida) == 1
+    selected = events(graph)
+    assert len(selected) >= 5
+    for event_node in selected:
+        words = [str(graph.value(m, NIF.anchorOf)) for m in graph.subjects(ITSRDF.taIdentRef, kishida[0])
+                 if (m, NIF.referenceContext, URIRef(event_node)) in graph]
+        assert any("kishida" in w.lower() for w in words), (event_node, words)
+
+
+def test_real_digests_japan_in_a_year(real_store):
+    everything = events(select(real_store, countries=["Japan"]))
+    one_year = events(select(real_store, countries=["Japan"], date_from="2023", date_to="2023"))
+    assert one_year and one_year < everything

@@ -79,6 +79,9 @@ def test_form_post_and_dataset_parameters(client):
     assert union.json()["results"]["bindings"][0]["n"]["value"] == "5"
     one = client.post("/sparql", data={"query": query, "default-graph-uri": DIGEST})
     assert one.json()["results"]["bindings"][0]["n"]["value"] == "2"
+    graphs = client.get("/sparql", params={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+                                           "named-graph-uri": DIGEST})
+    assert [b["g"]["value"] for b in graphs.json()["results"]["bindings"]] == [DIGEST]
 
 
 def test_bad_query_is_400_with_the_parser_message(client):
