@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -122,8 +123,12 @@ def summary_nquads(folder: Path, out: Path) -> Path:
 
     from kg.iri import mint
 
+    if out.exists():  # the store folder is only ever read once loaded: its summary stays the same
+        return out
     store = ox.Store.read_only(str(folder))
     summary = ox.NamedNode(str(mint("graph", "summary")))
-    ox.serialize(store.quads_for_pattern(None, None, None, summary), str(out), ox.RdfFormat.N_QUADS)
+    partial = out.with_name(f"{out.name}.{os.getpid()}.partial")
+    ox.serialize(store.quads_for_pattern(None, None, None, summary), str(partial), ox.RdfFormat.N_QUADS)
+    os.replace(partial, out)
     return out
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import shutil
 import statistics
@@ -69,31 +68,36 @@ def ego_measure(store, person: str, output: Path) -> tuple[float, str]:
 
 def page_of_about(store, nodes: int, country: str = "US") -> tuple[str, int, str]:
     """A selection page with close to (at most) `nodes` nodes: the events involving `country`
-    in a window of days grown by bisection. Returns (page html, node count, window)."""
+    from 2020 on, as many days as fit. The window is sized from the nodes per event of a first
+    small window, then shrunk until it fits. Returns (page html, node count, window)."""
     from kg.export import to_networkx
     from kg.render import selection_page
     from kg.select import select
 
-    first = dt.date(2020, 1, 1)
-    low, high, best = 1, 2048, None
-    while low <= high:
-        days = (low + high) // 2
-        last = first + dt.timedelta(days=days - 1)
-        try:
-            selection = select(store, countries=[country], date_from=first.isoformat(),
-                               date_to=last.isoformat())
-            count = to_networkx(selection).number_of_nodes()
-        except Exception:  # an empty window (SelectionError): widen it
-            count, selection = 0, None
-        if count <= nodes:
-            if selection is not None and (best is None or count > best[1]):
-                best = (selection, count, f"{country} events {first} to {last}")
-            low = days + 1
-        else:
-            high = days - 1
-    if best is None:
-        raise RuntimeError(f"no window of {country} events makes a page of at most {nodes} nodes")
-    return selection_page(best[0], title=f"{best[1]} nodes"), best[1], best[2]
+    days = sorted({row["date"].value for row in store.query("""
+        SELECT DISTINCT ?date WHERE {
+          ?event <https://alliance-kg.org/ontology#involvesCountry> ?country ;
+                 <http://semanticweb.cs.vu.nl/2009/11/sem/hasTimeStamp> ?date .
+          FILTER(STRENDS(STR(?country), "/CODE") && ?date >= "2020-01-01"^^<http://www.w3.org/2001/XMLSchema#date>)
+        }""".replace("CODE", country), use_default_graph_as_union=True)})
+    if not days:
+        raise RuntimeError(f"no {country} events from 2020 on")
+
+    def window(count: int) -> tuple[object, int, str]:
+        last = days[min(count, len(days)) - 1]
+        selection = select(store, countries=[country], date_from=days[0], date_to=last)
+        return selection, to_networkx(selection).number_of_nodes(), f"{country} events {days[0]} to {last}"
+
+    probe = min(20, len(days))
+    selection, count, described = window(probe)
+    wanted = probe if count >= nodes else int(probe * 0.97 * nodes / max(count, 1))
+    while True:
+        if wanted != probe:
+            selection, count, described = window(wanted)
+        if count <= nodes or wanted <= 1:
+            break
+        probe, wanted = wanted, max(1, int(wanted * 0.93 * nodes / count))
+    return selection_page(selection, title=f"{count} nodes"), count, described
 
 
 def chromium() -> str | None:

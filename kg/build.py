@@ -1,5 +1,8 @@
-"""Build RDF: one digest's `Extraction` -> the content of its named graph (docs/design.md, Graph).
+"""Build RDF: one digest's `Extraction` -> its triples (docs/design.md, Graph).
 
+A digest gives two sets of triples: its own (digest, events, mentions, attestations), stored as
+its named graph, and the descriptions of the entities it links (labels, types, countries,
+sameAs, memberships), which the store keeps once for all digests in the entities graph.
 Every IRI comes from `kg.iri.mint`; no blank nodes, so the same extraction always gives the
 same triples and the same real-world entity gets the same node in every digest.
 """
@@ -9,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import pycountry
@@ -90,20 +94,35 @@ def entity_iri(entity: Entity) -> URIRef:
     return mint(entity.kind, entity.key)
 
 
-def build_triples(extraction: Extraction) -> set[Triple]:
-    """The triples of one digest's named graph (see `build_graph`)."""
+def entities_graph_iri() -> URIRef:
+    """The named graph holding, once each, the descriptions of the entities the digests link."""
+    return mint("graph", "entities")
+
+
+@dataclass
+class DigestTriples:
+    """What one digest contributes to the store."""
+
+    digest: set[Triple] = field(default_factory=set)  # its own named graph
+    descriptions: set[Triple] = field(default_factory=set)  # for the entities graph
+
+
+def build_triples(extraction: Extraction) -> DigestTriples:
+    """The triples of one digest's named graph and the descriptions of the entities it links."""
     digest = extraction.digest
-    triples: set[Triple] = set()
-    _add_digest(triples, digest)
+    built = DigestTriples()
+    _add_digest(built.digest, digest)
     for event in extraction.events:
-        _add_event(triples, digest, event)
-    return triples
+        _add_event(built, digest, event)
+    return built
 
 
 def build_graph(extraction: Extraction) -> Graph:
-    """The named graph of one digest: the digest, its events, their mentions and every entity they link."""
+    """One digest, self-contained: its named graph's triples plus the descriptions of every entity
+    it links, named after the digest (`kg extract --format turtle`, checking one digest)."""
+    built = build_triples(extraction)
     graph = new_graph(digest_iri(extraction.digest))
-    for triple in build_triples(extraction):  # a set first: rdflib's add costs far more than dedup
+    for triple in built.digest | built.descriptions:  # a set first: rdflib's add costs far more
         graph.add(triple)
     return graph
 
@@ -126,7 +145,8 @@ def _add_digest(triples: set[Triple], digest: Digest) -> None:
     triples.add((node, DCTERMS.source, _literal(digest.source)))
 
 
-def _add_event(triples: set[Triple], digest: Digest, event: Event) -> None:
+def _add_event(built: DigestTriples, digest: Digest, event: Event) -> None:
+    triples, descriptions = built.digest, built.descriptions
     node = mint("event", digest.series, digest.volume, event.position)
     triples.add((node, RDF.type, SEM.Event))
     triples.add((node, RDF.type, NIF.Context))
@@ -149,17 +169,17 @@ def _add_event(triples: set[Triple], digest: Digest, event: Event) -> None:
     for predicate, entities in links:
         for entity in entities:
             triples.add((node, predicate, entity_iri(entity)))
-            _describe(triples, entity, country_names)
+            _describe(descriptions, entity, country_names)
     for date in event.dates:
         triples.add((node, SEM.hasTimeStamp, date_literal(date.value, where)))
     for person in event.persons:
         if person.role:
-            _add_membership(triples, person, node, _attested_on(event.dates, digest, where))
+            _add_membership(built, person, node, _attested_on(event.dates, digest, where))
     _add_mentions(triples, digest, event, node, where)
 
 
 def _describe(triples: set[Triple], entity: Entity, country_names: dict[str, str]) -> None:
-    """Label, types, country and sameAs of an entity, so this graph is self-contained."""
+    """Label, types, country and sameAs of an entity."""
     node = entity_iri(entity)
     kind = entity.kind
     types = {
@@ -215,18 +235,20 @@ def _attested_on(dates: list[DateRef], digest: Digest, where: str) -> Literal:
     return date_literal(full_dates[0], where) if full_dates else date_literal(digest.published, where)
 
 
-def _add_membership(triples: set[Triple], person: Entity, event_node: URIRef, attested_on: Literal) -> None:
+def _add_membership(built: DigestTriples, person: Entity, event_node: URIRef, attested_on: Literal) -> None:
+    """The membership itself is a description; where and when the digest attests it is the digest's."""
     role = mint("role", person.role)
     membership = mint("membership", person.key, person.role)
-    triples.add((role, RDF.type, ORG.Role))
-    triples.add((role, RDFS.label, _literal(person.role)))
-    triples.add((membership, RDF.type, ORG.Membership))
-    triples.add((membership, ORG.member, entity_iri(person)))
-    triples.add((membership, ORG.role, role))
+    descriptions = built.descriptions
+    descriptions.add((role, RDF.type, ORG.Role))
+    descriptions.add((role, RDFS.label, _literal(person.role)))
+    descriptions.add((membership, RDF.type, ORG.Membership))
+    descriptions.add((membership, ORG.member, entity_iri(person)))
+    descriptions.add((membership, ORG.role, role))
     if person.country:
-        triples.add((membership, ORG.organization, mint("country", person.country)))
-    triples.add((membership, AK.attestedIn, event_node))
-    triples.add((membership, AK.attestedOn, attested_on))
+        descriptions.add((membership, ORG.organization, mint("country", person.country)))
+    built.digest.add((membership, AK.attestedIn, event_node))
+    built.digest.add((membership, AK.attestedOn, attested_on))
 
 
 def _event_entities(event: Event) -> Iterable[Entity]:

@@ -320,7 +320,7 @@ def _reading_store(obj: dict):
 
     from kg.store import Store
 
-    store = Store.open(obj["store"])
+    store = Store.open(obj["store"], read_only=True)  # export and viz never write
     try:
         yield store
     except KGError as error:
@@ -338,13 +338,16 @@ def _reading_store(obj: dict):
 @click.pass_obj
 def export_command(obj: dict, fmt: str | None, output: str | None, **criteria) -> None:
     """Export a selection (everything by default) as RDF, GraphML, GEXF or CSV tables."""
-    from kg.export import export, format_for
+    from kg.export import export, export_store, format_for
     from kg.select import select
 
     chosen = format_for(fmt, output)
+    wanted = _criteria(**criteria)
     with _reading_store(obj) as store:
-        selection = select(store, _criteria(**criteria))
-    data = export(selection, chosen, output)
+        if wanted.describe() == "everything" and chosen.rdf is not None and wanted.provenance:
+            data = export_store(store, chosen, output)  # the whole store, graphs and all
+        else:
+            data = export(select(store, wanted), chosen, output)
     if data is not None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()

@@ -95,7 +95,30 @@ def export(selection: Graph, fmt: str | Format = "turtle", output: str | Path | 
     return None
 
 
-def rdf_bytes(selection: Graph, rdf_format: ox.RdfFormat) -> bytes:
+def export_store(store: object, fmt: str | Format = "trig", output: str | Path | None = None) -> bytes | None:
+    """Everything in the store in an RDF format, without going through a selection: TriG and
+    N-Quads keep one named graph per digest (and the summary graph); triple formats get the
+    union of all graphs. Returns the bytes when there is no `output`."""
+    fmt = fmt if isinstance(fmt, Format) else format_for(fmt, None)
+    if fmt.rdf is None:
+        raise KGError(f"the whole store exports as RDF only; for {fmt.name} select something first.")
+    db = ox_store(store)
+    if fmt.rdf in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
+        prefixes = {name: str(ns) for name, ns in PREFIXES.items()} if fmt.rdf == ox.RdfFormat.TRIG else None
+        data = db.dump(format=fmt.rdf, prefixes=prefixes)
+    else:
+        union = ox.Store()  # the same triple in many digest graphs is written once
+        result = db.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+        union.load(result.serialize(format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.N_TRIPLES,
+                   to_graph=ox.DefaultGraph())
+        data = rdf_bytes(union, fmt.rdf)
+    if output is None:
+        return data
+    _write_file(Path(output), data)
+    return None
+
+
+def rdf_bytes(selection: Graph | ox.Store, rdf_format: ox.RdfFormat) -> bytes:
     """The selection serialized by Oxigraph, with the project's prefixes where the format has them."""
     store = ox_store(selection)
     prefixes = {name: str(ns) for name, ns in PREFIXES.items()}
@@ -151,7 +174,7 @@ def to_networkx(selection: Graph) -> nx.DiGraph:
         event, entity = row["event"].value, row["entity"].value
         relation = LINK_PREDICATES[row["link"].value]
         if entity not in network:
-            types = set(_value(row["types"]).split())
+            types = set((_value(row["types"]) or "").split())
             kind = next((name for iri, name in NODE_TYPES if iri in types), None)
             network.add_node(entity, type=kind or _RELATION_TYPES.get(relation, "entity"),
                              label=_value(row["label"]) or entity.rsplit("/", 1)[-1])

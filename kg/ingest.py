@@ -1,8 +1,10 @@
-"""Ingest: source files -> read, extract, build, validate -> the store, plus the summary graph.
+"""Ingest: source files -> read, extract, build, validate -> the store, plus the entities and
+summary graphs.
 
-A run is all or nothing for the store: every good digest of the run and the recomputed summary
-graph are written as one unit (`Store.replace_graphs`), after everything has been read and built.
-A bad file gives one line in the report (file and reason) and the good files still go in.
+A run is all or nothing for the store: every good digest of the run, the updated entities graph
+and the recomputed summary graph are written as one unit (`Store.replace_graphs`), after
+everything has been read and built. A bad file gives one line in the report (file and reason)
+and the good files still go in.
 """
 
 from __future__ import annotations
@@ -14,16 +16,18 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, XSD
+from rdflib.term import Node
 
-from kg.build import Triple, build_triples, digest_iri, new_graph
+from kg.build import DigestTriples, Triple, build_triples, digest_iri, entities_graph_iri, new_graph
 from kg.errors import InputError, KGError
 from kg.extract import extract
 from kg.iri import AK, SEM, mint
 from kg.model import Extraction
 from kg.read import iter_sources, read_digest
-from kg.store import Store
+from kg.store import Store, to_rdflib
 from kg.validate import Report
 from kg.validate import validate as validate_graph
 
@@ -51,6 +55,7 @@ class IngestReport:
     digests: list[DigestReport] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    entity_triples: int = 0
     summary_triples: int = 0
     seconds: float = 0.0
 
@@ -99,17 +104,18 @@ def ingest(store: Store, paths: Iterable[str | Path], *, volume: str | None = No
 
 def ingest_extractions(store: Store, extractions: Iterable[Extraction], *, validate: bool = True,
                        report: IngestReport | None = None) -> IngestReport:
-    """Build (and validate) each extraction's graph, then store them all and the summary graph as
-    one unit. A digest appearing twice keeps its first file; the second is a warning."""
+    """Build (and validate) each extraction's graph, then store them all, the entities graph and
+    the summary graph as one unit. A digest appearing twice keeps its first file; the second is
+    a warning."""
     started = time.perf_counter()
     report = report or IngestReport()
-    graphs: dict[URIRef, set[Triple]] = {}
+    built: dict[URIRef, DigestTriples] = {}
     sources: dict[URIRef, str] = {}
     stored_before = {str(d.iri) for d in store.digests()}
     for extraction in extractions:
         digest = extraction.digest
         iri = digest_iri(digest)
-        if iri in graphs:
+        if iri in built:
             report.warnings.append(
                 f"{digest.source}: skipped, {digest.title} was already read from {sources[iri]}")
             continue
@@ -119,30 +125,39 @@ def ingest_extractions(store: Store, extractions: Iterable[Extraction], *, valid
             report.failures.append(_failure(digest.source, error))
             continue
         if validate:
-            graph = Graph(identifier=iri)
-            for triple in triples:
-                graph.add(triple)
-            result = validate_graph(graph)
+            result = validate_graph(_graph(iri, triples.digest | triples.descriptions))
             if not result.conforms:
                 count = len(result.violations)
                 report.failures.append(
                     f"{digest.source}: not stored, {count} SHACL violation{'s' * (count != 1)}, "
                     f"first: {result.violations[0]}")
                 continue
-        graphs[iri] = triples
+        built[iri] = triples
         sources[iri] = digest.source
+        counts = graph_counts(triples.digest | triples.descriptions)
+        counts["triples"] = len(triples.digest)
         report.digests.append(DigestReport(
             source=digest.source, iri=str(iri), title=digest.title, volume=digest.volume,
-            published=digest.published, counts=graph_counts(triples), warnings=list(digest.warnings),
+            published=digest.published, counts=counts, warnings=list(digest.warnings),
             replaced=str(iri) in stored_before,
         ))
-    if graphs:
-        summary = summary_graph(store, graphs)
-        store.replace_graphs({**graphs, summary.identifier: summary})
+    if built:
+        digest_graphs = {iri: triples.digest for iri, triples in built.items()}
+        entities = entities_graph(store, built)
+        summary = summary_graph(store, {**digest_graphs, entities.identifier: entities})
+        store.replace_graphs({**digest_graphs, entities.identifier: entities, summary.identifier: summary})
+        report.entity_triples = len(entities)
         report.summary_triples = len(summary)
     if not report.seconds:
         report.seconds = time.perf_counter() - started
     return report
+
+
+def _graph(iri: URIRef, triples: Iterable[Triple]) -> Graph:
+    graph = Graph(identifier=iri)
+    for triple in triples:
+        graph.add(triple)
+    return graph
 
 
 def _failure(source: str | Path, error: KGError) -> str:
@@ -169,17 +184,69 @@ def graph_counts(triples: Iterable[Triple]) -> dict[str, int]:
     }
 
 
+# --- the entities graph (docs/design.md, "Entities graph") -------------------------------------
+
+_STORED_ROOTS = """
+SELECT DISTINCT ?g ?node WHERE { GRAPH ?g {
+    { ?event a sem:Event ; ?link ?node .
+      VALUES ?link { sem:hasActor sem:hasPlace ak:involvesCountry dcterms:subject sem:eventType } }
+    UNION { ?node ak:attestedIn ?event }
+} }"""
+
+
+def entities_graph(store: Store, built: Mapping[URIRef, DigestTriples]) -> Graph:
+    """The entities graph as it will be once the digest graphs of `built` replace their namesakes
+    in `store`: the stored descriptions merged with those of the new digests, keeping only what an
+    event still links, directly or through another kept description (a person's country, a
+    membership's role, a topic's scheme). Each triple once, whatever the order of ingestion."""
+    iri = entities_graph_iri()
+    by_subject: dict[Node, set[Triple]] = defaultdict(set)
+    for quad in store.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(str(iri))):
+        subject = to_rdflib(quad.subject)
+        by_subject[subject].add((subject, to_rdflib(quad.predicate), to_rdflib(quad.object)))
+    for triples in built.values():
+        for triple in triples.descriptions:
+            by_subject[triple[0]].add(triple)
+
+    replaced = {str(name) for name in built}
+    roots = {row["node"] for row in store.rows(_STORED_ROOTS) if str(row["g"]) not in replaced}
+    for triples in built.values():
+        for subject, predicate, value in triples.digest:
+            if predicate in _LINK_SET:
+                roots.add(value)
+            elif predicate == _ATTESTED_IN:
+                roots.add(subject)
+
+    graph = new_graph(iri)
+    for triple in _reachable(by_subject, roots):
+        graph.add(triple)
+    return graph
+
+
+def _reachable(by_subject: Mapping[Node, set[Triple]], roots: Iterable[Node]) -> Iterator[Triple]:
+    """The descriptions of `roots` and, in turn, of every node those descriptions point at."""
+    reached = {root for root in roots if root in by_subject}
+    waiting = list(reached)
+    while waiting:
+        for triple in by_subject[waiting.pop()]:
+            yield triple
+            value = triple[2]
+            if value in by_subject and value not in reached:
+                reached.add(value)
+                waiting.append(value)
+
+
 # --- the summary graph (docs/design.md, "Summary graph") --------------------------------------
 
 _EVENT_LINKS = """
-SELECT ?g ?event ?link ?entity ?person WHERE { GRAPH ?g {
+SELECT ?g ?event ?link ?entity WHERE { GRAPH ?g {
     ?event a sem:Event ; ?link ?entity .
     VALUES ?link { sem:hasActor sem:hasPlace ak:involvesCountry dcterms:subject sem:eventType }
-    OPTIONAL { ?entity a foaf:Person . BIND(true AS ?person) }
 } }"""
+_PERSONS = "SELECT DISTINCT ?g ?person WHERE { GRAPH ?g { ?person a foaf:Person } }"
 _LINKS = (SEM.hasActor, SEM.hasPlace, AK.involvesCountry, DCTERMS.subject, SEM.eventType)
 # Terms bound once for the loop over new triples: rdflib namespaces make a new URIRef per access.
-_LINK_SET, _INVOLVES_COUNTRY = frozenset(_LINKS), AK.involvesCountry
+_LINK_SET, _INVOLVES_COUNTRY, _ATTESTED_IN = frozenset(_LINKS), AK.involvesCountry, AK.attestedIn
 _TYPE, _EVENT, _PERSON, _DATE = RDF.type, SEM.Event, FOAF.Person, XSD.date
 _TIMESTAMP, _DERIVED_FROM, _ISSUED = SEM.hasTimeStamp, PROV.wasDerivedFrom, DCTERMS.issued
 
@@ -199,7 +266,7 @@ class _EventFacts:
     month: str | None = None
 
 
-def _event_facts(store: Store, skip_graphs: set[str]) -> dict[str, _EventFacts]:
+def _event_facts(store: Store, skip_graphs: set[str], persons: set[URIRef]) -> dict[str, _EventFacts]:
     """Per event: the entities it links, its persons and countries, its month."""
     facts: dict[str, _EventFacts] = defaultdict(_EventFacts)
     for row in store.rows(_EVENT_LINKS):
@@ -207,7 +274,7 @@ def _event_facts(store: Store, skip_graphs: set[str]) -> dict[str, _EventFacts]:
             continue
         event, entity = facts[str(row["event"])], row["entity"]
         event.entities.add(entity)
-        if "person" in row:
+        if entity in persons:
             event.persons.add(entity)
         if row["link"] == AK.involvesCountry:
             event.countries.add(entity)
@@ -223,18 +290,15 @@ def _event_facts(store: Store, skip_graphs: set[str]) -> dict[str, _EventFacts]:
     return facts
 
 
-def _new_event_facts(triples: Iterable[Triple]) -> dict[str, _EventFacts]:
+def _new_event_facts(triples: Iterable[Triple], persons: set[URIRef]) -> dict[str, _EventFacts]:
     """The same facts as `_event_facts`, read from the triples of a digest graph not yet stored."""
     links: dict[URIRef, list[tuple[URIRef, URIRef]]] = defaultdict(list)
-    events, persons, days, sources, issued = set(), set(), defaultdict(list), {}, {}
+    events, days, sources, issued = set(), defaultdict(list), {}, {}
     for subject, predicate, value in triples:
         if predicate in _LINK_SET:
             links[subject].append((predicate, value))
-        elif predicate == _TYPE:
-            if value == _EVENT:
-                events.add(subject)
-            elif value == _PERSON:
-                persons.add(subject)
+        elif predicate == _TYPE and value == _EVENT:
+            events.add(subject)
         elif predicate == _TIMESTAMP and value.datatype == _DATE:
             days[subject].append(str(value))
         elif predicate == _DERIVED_FROM:
@@ -257,13 +321,19 @@ def _new_event_facts(triples: Iterable[Triple]) -> dict[str, _EventFacts]:
 
 
 def summary_graph(store: Store, new_graphs: Mapping[URIRef, Iterable[Triple]]) -> Graph:
-    """The summary graph as it will be once `new_graphs` replace their namesakes in `store`:
-    person-person and country-country co-occurrence weights, monthly event counts per country,
-    and the number of events linking each entity."""
-    summary_iri = mint("graph", "summary")
-    facts = _event_facts(store, skip_graphs={str(iri) for iri in new_graphs} | {str(summary_iri)})
-    for triples in new_graphs.values():
-        facts.update(_new_event_facts(triples))
+    """The summary graph as it will be once `new_graphs` (digest graphs, and the entities graph
+    if it changes) replace their namesakes in `store`: person-person and country-country
+    co-occurrence weights, monthly event counts per country, and the number of events linking
+    each entity."""
+    summary_iri, entities_iri = mint("graph", "summary"), entities_graph_iri()
+    skip_graphs = {str(iri) for iri in new_graphs} | {str(summary_iri)}
+    persons = {row["person"] for row in store.rows(_PERSONS) if str(row["g"]) not in skip_graphs}
+    persons.update(subject for subject, predicate, value in new_graphs.get(entities_iri, ())
+                   if predicate == _TYPE and value == _PERSON)
+    facts = _event_facts(store, skip_graphs | {str(entities_iri)}, persons)
+    for iri, triples in new_graphs.items():
+        if iri != entities_iri:
+            facts.update(_new_event_facts(triples, persons))
 
     pairs: Counter[tuple[str, URIRef, URIRef]] = Counter()
     monthly: Counter[tuple[URIRef, str]] = Counter()
@@ -300,9 +370,19 @@ def _key(iri: URIRef) -> str:
 
 
 def check_store(store: Store) -> list[tuple[str, Report]]:
-    """SHACL-validate every stored digest graph and the summary graph: (title, report) pairs."""
-    checked = [(digest.title or digest.iri, validate_graph(store.graph(digest.iri)))
-               for digest in store.digests()]
+    """SHACL-validate every stored digest graph, each together with the descriptions it reaches
+    in the entities graph, and the summary graph: (title, report) pairs. Every kept description
+    is reached from some digest, so the entities graph is checked along the way."""
+    descriptions: dict[Node, set[Triple]] = defaultdict(set)
+    for triple in store.graph(entities_graph_iri()):
+        descriptions[triple[0]].add(triple)
+    checked = []
+    for digest in store.digests():
+        graph = store.graph(digest.iri)
+        linked = {term for triple in graph for term in (triple[0], triple[2])}
+        for triple in _reachable(descriptions, linked):
+            graph.add(triple)
+        checked.append((digest.title or digest.iri, validate_graph(graph)))
     summary_iri = mint("graph", "summary")
     if summary_iri in store.named_graphs():
         checked.append(("summary graph", validate_graph(store.graph(summary_iri))))

@@ -7,7 +7,6 @@ locally (pyoxigraph) and on any SPARQL 1.1 endpoint.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import itertools
 import json
@@ -571,10 +570,7 @@ class KnowledgeGraph(_Queryable):
     def close(self) -> None:
         """Release the store (the underlying `kg.store.Store` too, if it came with one)."""
         if not isinstance(self.store, ox.Store):
-            # kg.store's close() flushes, which a read-only store refuses: nothing to write anyway.
-            with contextlib.suppress(StoreError, RuntimeError):
-                self.store.close()
-            self.store.oxigraph = None
+            self.store.close()
         self.oxigraph = None  # type: ignore[assignment]
 
     def __enter__(self) -> KnowledgeGraph:

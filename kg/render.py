@@ -97,8 +97,10 @@ def selection_page(selection: Graph, title: str = "Alliance KG selection", subti
 
 def ego_page(store: object, entity: str, hops: int = 2, **criteria) -> str:
     """The network around one entity (IRI, label or alias), `hops` steps out."""
-    selection = select(store, Criteria(entities=[entity], hops=hops, provenance=False, **criteria))
     seeds = resolve(store, entity)
+    if len(seeds) == 1 and not criteria:
+        _refuse_busy(ox_store(store), _node(seeds[0]))
+    selection = select(store, Criteria(entities=[entity], hops=hops, provenance=False, **criteria))
     label = _label(ox_store(store), _node(seeds[0])) if seeds else entity
     center = str(seeds[0]) if seeds else None
     return selection_page(selection, title=f"{label}: {hops}-hop network", center=center, store=store)
@@ -159,6 +161,7 @@ def entity_page(store: object, iri_or_label: str, hops: int = 2) -> str:
     if not seeds:
         select(db, Criteria(entities=[iri_or_label]))  # raises SelectionError with suggestions
     entity = _node(seeds[0])
+    _refuse_busy(db, entity)
     selection = select(db, Criteria(entities=[entity.value], hops=hops, provenance=False))
     label = _label(db, entity)
     return selection_page(selection, title=label, subtitle=f"{hops}-hop network of events and entities",
@@ -207,6 +210,14 @@ def _check_size(count: int) -> None:
             "the selection (a country, a topic, --from/--to, fewer hops) or draw the aggregated "
             "view (kg viz --view cooccurrence)."
         )
+
+
+def _refuse_busy(db: ox.Store, entity: ox.NamedNode) -> None:
+    """Refuse an entity whose own events already exceed a page, before selecting them all
+    (the summary graph counts each entity's events)."""
+    summary = ox.NamedNode(str(mint("graph", "summary")))
+    for quad in db.quads_for_pattern(entity, _node(AK.eventCount), None, summary):
+        _check_size(int(quad.object.value) + 1)
 
 
 def _count_note(network: nx.DiGraph) -> str:

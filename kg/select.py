@@ -48,6 +48,7 @@ _REFERENCE_CONTEXT = _N(str(NIF.referenceContext))
 _IDENT_REF = _N(str(ITSRDF.taIdentRef))
 _DATE_VALUE = _N(str(AK.dateValue))
 _ATTESTED_IN = _N(str(AK.attestedIn))
+_ATTESTED_ON = _N(str(AK.attestedOn))
 _MEMBER = _N(str(ORG.member))
 _ROLE = _N(str(ORG.role))
 _ORGANIZATION = _N(str(ORG.organization))
@@ -313,7 +314,9 @@ class _Filters:
     date_to: str | None = None
 
     def where(self, head: str = "") -> str:
-        return head + " ".join(self.patterns) + f" ?event a <{SEM.Event}> ."
+        body = head + " ".join(self.patterns)
+        # Only events carry the link predicates: the type is needed only when nothing else binds ?event.
+        return body if body.strip() else f"?event a <{SEM.Event}> ."
 
     def dated(self) -> bool:
         return bool(self.date_from or self.date_to)
@@ -467,7 +470,12 @@ def _graph_of(db: ox.Store, node: ox.NamedNode, summary: ox.NamedNode) -> ox.Nam
 
 def _copy_events(db: ox.Store, out: ox.Store, events: list[str], allowed: set[str] | None,
                  provenance: bool) -> None:
-    """Copy events, their mentions, memberships, digests and linked entities into `out`."""
+    """Copy events, their mentions, memberships, digests and linked entities into `out`.
+
+    An event and its mentions and attestations are read from the event's digest graph; an entity
+    from the graph describing it (a digest graph, or the store's one graph of entity
+    descriptions): either way one graph, never the union that repeats it per digest.
+    """
     summary = _N(str(mint("graph", "summary")))
     data_base = base()
     quads: list[ox.Quad] = []
@@ -477,7 +485,10 @@ def _copy_events(db: ox.Store, out: ox.Store, events: list[str], allowed: set[st
     def keep(node: ox.NamedNode | ox.Literal | ox.BlankNode) -> bool:
         return allowed is None or not isinstance(node, ox.NamedNode) or node.value in allowed
 
-    def describe(node: ox.NamedNode, graph: ox.NamedNode) -> None:
+    def copy(found: Iterable[ox.Quad]) -> None:
+        quads.extend(ox.Quad(q.subject, q.predicate, q.object, default) for q in found)
+
+    def describe(node: ox.NamedNode) -> None:
         """An entity's own triples, and those of the entities they point at (its country).
         (A loop, not recursion: a recursive closure would keep the store alive, and locked.)"""
         pending = [node]
@@ -486,6 +497,9 @@ def _copy_events(db: ox.Store, out: ox.Store, events: list[str], allowed: set[st
             if node.value in described:
                 continue
             described.add(node.value)
+            graph = _graph_of(db, node, summary)
+            if graph is None:
+                continue
             for quad in db.quads_for_pattern(node, None, None, graph):
                 quads.append(ox.Quad(quad.subject, quad.predicate, quad.object, default))
                 obj = quad.object
@@ -497,35 +511,54 @@ def _copy_events(db: ox.Store, out: ox.Store, events: list[str], allowed: set[st
         graph = _graph_of(db, event, summary)
         if graph is None:
             continue
-        entities = []
         for quad in db.quads_for_pattern(event, None, None, graph):
-            if quad.predicate in _LINKS:
-                if not keep(quad.object):
-                    continue
-                entities.append(quad.object)
-            elif quad.predicate == _DERIVED_FROM:
-                entities.append(quad.object)
-            quads.append(ox.Quad(quad.subject, quad.predicate, quad.object, default))
-        for entity in entities:
-            describe(entity, graph)
-        if provenance:
-            for link in db.quads_for_pattern(None, _REFERENCE_CONTEXT, event, graph):
-                mention = db.quads_for_pattern(link.subject, None, None, graph)
-                if allowed is not None:  # keep a mention only while it still points at something
-                    mention = [q for q in mention if q.predicate != _IDENT_REF or keep(q.object)]
-                    if not any(q.predicate in (_IDENT_REF, _DATE_VALUE) for q in mention):
-                        continue
-                quads.extend(ox.Quad(q.subject, q.predicate, q.object, default) for q in mention)
-        for link in db.quads_for_pattern(None, _ATTESTED_IN, event, graph):
-            membership = list(db.quads_for_pattern(link.subject, None, None, graph))
-            member = next((q.object for q in membership if q.predicate == _MEMBER), None)
-            if member is None or not keep(member):
+            if quad.predicate in _LINKS and not keep(quad.object):
                 continue
-            quads.extend(ox.Quad(q.subject, q.predicate, q.object, default) for q in membership)
-            for q in membership:
-                if q.predicate in (_ROLE, _ORGANIZATION):
-                    describe(q.object, graph)
+            quads.append(ox.Quad(quad.subject, quad.predicate, quad.object, default))
+            if quad.predicate in _LINKS or quad.predicate == _DERIVED_FROM:
+                describe(quad.object)
+        if provenance and allowed is not None:  # (untrimmed mentions are copied below, in bulk)
+            for link in db.quads_for_pattern(None, _REFERENCE_CONTEXT, event, graph):
+                # keep a mention only while it still points at something
+                mention = [q for q in db.quads_for_pattern(link.subject, None, None, graph)
+                           if q.predicate != _IDENT_REF or keep(q.object)]
+                if any(q.predicate in (_IDENT_REF, _DATE_VALUE) for q in mention):
+                    copy(mention)
+        for link in db.quads_for_pattern(None, _ATTESTED_IN, event, graph):
+            _copy_membership(db, link.subject, event, graph, summary, keep, copy, describe)
     out.extend(quads)
+    if provenance and allowed is None:
+        _copy_mentions(db, out, events)
+
+
+def _copy_membership(db: ox.Store, membership: ox.NamedNode, event: ox.NamedNode, graph: ox.NamedNode,
+                     summary: ox.NamedNode, keep, copy, describe) -> None:
+    """A role the event attests: the membership's description (member, role, organization) and
+    the attestation by this event (from the event's graph)."""
+    described_in = _graph_of(db, membership, summary) or graph
+    description = [q for q in db.quads_for_pattern(membership, None, None, described_in)
+                   if q.predicate not in (_ATTESTED_IN, _ATTESTED_ON)]
+    member = next((q.object for q in description if q.predicate == _MEMBER), None)
+    if member is None or not keep(member):
+        return
+    copy(description)
+    copy(q for q in db.quads_for_pattern(membership, None, None, graph)
+         if q.predicate == _ATTESTED_ON or (q.predicate == _ATTESTED_IN and q.object == event))
+    for q in description:
+        if q.predicate in (_ROLE, _ORGANIZATION):
+            describe(q.object)
+
+
+def _copy_mentions(db: ox.Store, out: ox.Store, events: list[str], chunk: int = 1000) -> None:
+    """Every mention node of the events, copied inside Oxigraph (a CONSTRUCT serialized and
+    loaded again), which is faster than handing each quad through Python."""
+    for start in range(0, len(events), chunk):
+        values = " ".join(f"<{e}>" for e in events[start:start + chunk])
+        result = db.query(f"CONSTRUCT {{ ?mention ?p ?o }} WHERE {{ VALUES ?event {{ {values} }} "
+                          f"?mention <{NIF.referenceContext}> ?event . ?mention ?p ?o }}",
+                          use_default_graph_as_union=True)
+        out.load(result.serialize(format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.N_TRIPLES,
+                 to_graph=ox.DefaultGraph())
 
 
 def _close_constructed(db: ox.Store, triples: list) -> Graph:

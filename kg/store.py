@@ -1,4 +1,5 @@
-"""The persistent store: an Oxigraph database on disk holding one named graph per digest.
+"""The persistent store: an Oxigraph database on disk holding one named graph per digest, the
+entities graph (the descriptions of what the digests link) and the summary graph.
 
 Queries see the union of the named graphs as their default graph. A write replaces whole graphs
 as one unit: it is bulk-loaded (far faster than one big transaction) after a checkpoint of the
@@ -122,11 +123,13 @@ class GraphStats:
 
 @dataclass
 class StoreStats:
-    """Counts per digest, the distinct totals over all digests, and the store's size in quads."""
+    """Counts per digest, the distinct totals over all digests (their triples: the digest graphs'
+    and the entities graph's), and the store's size in quads."""
 
     digests: list[GraphStats]
     totals: dict[str, int]
     quads: int
+    entity_triples: int
     summary_triples: int
 
 
@@ -201,9 +204,12 @@ class Store:
 
     def close(self) -> None:
         """Flush (unless read-only) and release the store; the object is unusable afterwards."""
-        if self.oxigraph is not None:
-            if not self.read_only:
+        if self.oxigraph is None:
+            return
+        try:
+            if not self.read_only:  # Oxigraph refuses to flush a read-only instance
                 self.flush()
+        finally:
             self.oxigraph = None
 
     def __len__(self) -> int:
@@ -321,9 +327,15 @@ class Store:
         for digest in digests.values():
             digest.counts = dict.fromkeys(COUNTED, 0)
         types = " ".join(f"<{iri}>" for iri in _TYPE_COUNTED)
+        entities = f"<{mint('graph', 'entities')}>"
+        # Events and mentions are typed in their digest's graph; the entities a digest links are
+        # typed once, in the entities graph.
         per_graph = self.rows(f"""
             SELECT ?g ?type (COUNT(DISTINCT ?x) AS ?n) WHERE {{
-                GRAPH ?g {{ ?x a ?type }} VALUES ?type {{ {types} }} }} GROUP BY ?g ?type""")
+                VALUES ?type {{ {types} }}
+                {{ GRAPH ?g {{ ?x a ?type }} }}
+                UNION {{ GRAPH ?g {{ ?s ?link ?x }} GRAPH {entities} {{ ?x a ?type }} }}
+            }} GROUP BY ?g ?type""")
         dates = self.rows("""
             SELECT ?g (COUNT(DISTINCT ?date) AS ?n) WHERE { GRAPH ?g { ?e sem:hasTimeStamp ?date } }
             GROUP BY ?g""")
@@ -336,10 +348,11 @@ class Store:
         for digest in digests.values():
             digest.counts["places"] -= digest.counts["countries"]  # every country is a sem:Place too
 
-        summary = str(mint("graph", "summary"))
+        graph_triples = {str(row["g"]): int(row["n"]) for row in triples}
+        entity_triples = graph_triples.get(entities[1:-1], 0)
         totals = dict.fromkeys(COUNTED, 0)
         if digests:
-            only_digests = f"FILTER(?g IN ({', '.join(f'<{iri}>' for iri in digests)}))"
+            only_digests = f"FILTER(?g IN ({', '.join(f'<{iri}>' for iri in [*digests, entities[1:-1]])}))"
             for row in self.rows(f"""
                     SELECT ?type (COUNT(DISTINCT ?x) AS ?n) WHERE {{
                         GRAPH ?g {{ ?x a ?type }} VALUES ?type {{ {types} }} {only_digests} }}
@@ -349,9 +362,9 @@ class Store:
             totals["dates"] = int(self.rows(f"""
                 SELECT (COUNT(DISTINCT ?date) AS ?n) WHERE {{
                     GRAPH ?g {{ ?e sem:hasTimeStamp ?date }} {only_digests} }}""")[0]["n"])
-            totals["triples"] = sum(d.counts["triples"] for d in digests.values())
-        summary_triples = sum(int(r["n"]) for r in triples if str(r["g"]) == summary)
-        return StoreStats(list(digests.values()), totals, len(self), summary_triples)
+            totals["triples"] = sum(d.counts["triples"] for d in digests.values()) + entity_triples
+        summary_triples = graph_triples.get(str(mint("graph", "summary")), 0)
+        return StoreStats(list(digests.values()), totals, len(self), entity_triples, summary_triples)
 
 
 def _digest_order(digest: GraphStats) -> tuple:

@@ -1,8 +1,8 @@
 """A small store in the exact docs/design.md shape, for the query, serve and push tests.
 
 Two digests, five events, built by `kg.build` from hand-made extractions (spans found in the
-text, so every link has its words), plus the summary graph computed here the way design.md
-defines it.
+text, so every link has its words): one graph per digest, the entities graph holding each
+description once, and the summary graph computed here the way design.md defines it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from kg.build import build_graph
+from kg.build import build_triples, digest_iri, entities_graph_iri
 from kg.iri import AK, mint
 from kg.model import Bullet, DateRef, Digest, Entity, Event, Extraction, Span
 
@@ -154,12 +154,16 @@ def _ox(term):
 
 
 def load_fixture(store: ox.Store) -> ox.Store:
-    """Fill a store with the two fixture digests and their summary graph."""
+    """Fill a store with the two fixture digests, the entities graph and the summary graph."""
     items = extractions()
+    descriptions: set = set()
     for extraction in items:
-        graph = build_graph(extraction)
-        data = graph.serialize(format="nt", encoding="utf-8")
-        store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(graph.identifier)))
+        built = build_triples(extraction)
+        descriptions |= built.descriptions
+        name = ox.NamedNode(str(digest_iri(extraction.digest)))
+        store.extend(ox.Quad(*(_ox(term) for term in triple), name) for triple in built.digest)
+    entities = ox.NamedNode(str(entities_graph_iri()))
+    store.extend(ox.Quad(*(_ox(term) for term in triple), entities) for triple in descriptions)
     store.extend(summary_quads(items))
     store.flush()
     return store

@@ -180,3 +180,22 @@ def test_cli_empty_selection_is_an_error_not_an_empty_file(store_path, tmp_path)
     assert result.exit_code == 1
     assert "no events match country 'Japan' AND dates 2019 to 2019" in result.stderr
     assert not out.exists()
+
+
+def test_cli_without_criteria_exports_the_whole_store_with_its_graphs(store_path, store, tmp_path):
+    out = tmp_path / "all.trig"
+    assert run(store_path, "-o", str(out)).exit_code == 0
+    dataset = Dataset()
+    dataset.parse(out, format="trig")
+    names = {str(g.identifier) for g in dataset.graphs() if len(g)}
+    digests = {str(mint("digest", "US-Japan Alliance Digest", v)) for v in ("1.17", "2.1", "2.5")}
+    assert digests | {str(mint("graph", "summary"))} <= names
+    assert names == {str(name) for name in store.named_graphs()}
+    for name in names:  # each graph as stored
+        assert isomorphic(dataset.graph(URIRef(name)), store.graph(URIRef(name)))
+    result = run(store_path, "--format", "nt")
+    union = Graph()
+    for name in names:
+        for triple in store.graph(URIRef(name)):
+            union.add(triple)
+    assert isomorphic(Graph().parse(data=result.stdout, format="nt"), union)

@@ -107,9 +107,8 @@ def test_push_then_every_named_query_answers_the_same_there(store_path, virtuoso
                     for g in selected_graphs(store.oxigraph)}
         local = KnowledgeGraph(store)
         answers = {name: local.named(name, **CORPUS_EXAMPLES[name]) for name in named_queries()}
-        store.oxigraph = None
     assert {item.graph: item.triples for item in sent} == expected
-    assert len(expected) == 9, "the eight bundled digests and the summary graph"
+    assert len(expected) == 10, "the eight bundled digests, the entities graph and the summary graph"
     for graph, count in expected.items():
         assert _triple_count(virtuoso, graph) == count
 

@@ -146,7 +146,9 @@ def test_cli_viz_writes_each_view(store, tmp_path):
                         (["-e", "INDOPACOM"], "US Indo-Pacific Command: 2-hop network"),
                         (["--view", "cooccurrence", "--category", "country"],
                          "Who appears with whom: countries"),
-                        (["--view", "entity", "-e", "Kishida"], "Fumio Kishida")):
+                        (["--view", "entity", "-e", "Kishida"], "Fumio Kishida"),
+                        (["--query", 'SELECT ?p WHERE { ?p rdfs:label "Lloyd Austin" }'],
+                         "Alliance KG selection")):
         out = tmp_path / "page.html"
         result = CliRunner().invoke(cli, ["--store", str(path), "viz", *args, "-o", str(out)])
         assert result.exit_code == 0, result.output
@@ -219,6 +221,17 @@ def test_the_xss_label_stays_text(browser, opened):
     xss_node = json.dumps(str(mint("person", "xss")))
     tooltip = browser.evaluate(f"kgPage.nodes.get({xss_node}).title.textContent")
     assert tooltip.startswith(XSS)
+    # hovering the node shows vis-network's tooltip, with the label as text
+    x, y = browser.evaluate(f"""(() => {{
+        const net = kgPage.network; net.focus({xss_node}, {{scale: 1.5, animation: false}});
+        const p = net.canvasToDOM(net.getPositions([{xss_node}])[{xss_node}]);
+        const r = document.getElementById('kg-network').getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y]; }})()""")
+    for dx in (3, 0):
+        browser.call("Input.dispatchMouseEvent", type="mouseMoved", x=x + dx, y=y)
+    browser.wait_for("(document.querySelector('div.vis-tooltip') || {}).offsetParent != null", 5)
+    assert browser.evaluate("document.querySelector('div.vis-tooltip').textContent").startswith(XSS)
+    assert browser.evaluate("document.querySelectorAll('img').length") == 0
     assert browser.errors() == []
 
 
@@ -323,3 +336,12 @@ def test_a_real_entity_page_in_the_browser(browser, tmp_path):
     assert browser.evaluate("kgPage.find('Joe Biden')") == str(mint("person", "joe-biden"))
     marks = browser.evaluate("[...document.querySelectorAll('#kg-aside mark')].map(m => m.textContent)")
     assert marks and all("Kishida" in m for m in marks)
+
+
+def test_a_busy_entity_is_refused_before_selecting(store, monkeypatch):
+    monkeypatch.setattr(render, "MAX_NODES", 3)  # Japan has 5 events in the summary graph
+    monkeypatch.setattr(render, "select", lambda *a, **k: pytest.fail("selected anyway"))
+    with pytest.raises(render.TooManyNodes, match="6 nodes"):
+        render.ego_page(store, "Japan")
+    with pytest.raises(render.TooManyNodes):
+        render.entity_page(store, "Japan")
