@@ -69,9 +69,10 @@ def main(argv: list[str] | None = None) -> int:
             failure = Table(f"{name}: failed")
             failure.add("error", f"{type(error).__name__}: {error}".replace("\n", " ")[:300])
             tables.append(failure)
+        if not args.no_write:  # after every section, so an interrupted run keeps what it measured
+            path = write_results(args.scale, tables, time.perf_counter() - started, load_before)
     elapsed = time.perf_counter() - started
     if not args.no_write:
-        path = write_results(args.scale, tables, elapsed, load_before)
         print(f"Wrote {path} ({elapsed / 60:.1f} min)")
     if failed:
         print(f"Failed sections: {', '.join(failed)}", file=sys.stderr)

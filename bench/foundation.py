@@ -29,24 +29,26 @@ def corpus_files() -> list[Path]:
     return files
 
 
-def extraction_rate(minimum_seconds: float = 5.0) -> tuple[float, int, float]:
+def extraction_rate(minimum_seconds: float = 5.0) -> tuple[float, int, float, float]:
     """Digests per second of `kg.extract.extract` over the corpus, repeated for at least
-    `minimum_seconds` (reading is done once, outside the timing). Returns (rate, digests, events/s)."""
+    `minimum_seconds` (reading is done once, outside the timing). Returns (rate, digests,
+    events/s, digests per CPU-second): on a shared machine the CPU rate is what one whole core
+    would do."""
     from kg.extract import extract
     from kg.read import read_digest
 
     digests = [read_digest(path) for path in corpus_files()]
     extract(digests[0])  # vocabularies and automata load once, on first use: not the steady rate
     rates, done, events = [], 0, 0
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     while time.perf_counter() - started < minimum_seconds or len(rates) < 3:
         lap = time.perf_counter()
         for digest in digests:
             events += len(extract(digest).events)
         rates.append(len(digests) / (time.perf_counter() - lap))
         done += len(digests)
-    elapsed = time.perf_counter() - started
-    return statistics.median(rates), done, events / elapsed
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    return statistics.median(rates), done, events / elapsed, done / cpu
 
 
 def first_extraction_seconds() -> float:
@@ -83,10 +85,10 @@ def hundred_digests(folder: Path, count: int = INGEST_DIGESTS) -> list[Path]:
     return written
 
 
-def ingest_seconds(count: int = INGEST_DIGESTS) -> tuple[float, int, list[str], float]:
+def ingest_seconds(count: int = INGEST_DIGESTS) -> tuple[float, int, list[str], float, float]:
     """Time `kg.ingest.ingest` of `count` digest files into a new store, validation off, in a
     fresh interpreter (as `kg ingest` runs). Returns (seconds in ingest, digests stored, failures,
-    seconds of the whole command)."""
+    seconds of the whole command, CPU seconds of the whole command)."""
     workdir = Path(tempfile.mkdtemp(prefix="kg-bench-ingest-"))
     try:
         sources = workdir / "digests"
@@ -100,14 +102,15 @@ def ingest_seconds(count: int = INGEST_DIGESTS) -> tuple[float, int, list[str], 
             f"with Store.open({str(workdir / 'store')!r}, create=True) as store:\n"
             f"    report = ingest(store, [{str(sources)!r}], validate=False)\n"
             "print(json.dumps({'seconds': report.seconds, 'digests': len(report.digests),\n"
-            "                  'failures': report.failures, 'total': time.perf_counter() - t}))\n"
+            "                  'failures': report.failures, 'total': time.perf_counter() - t,\n"
+            "                  'cpu': time.process_time()}))\n"
         )
         output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                 check=True, cwd=ROOT)
         import json
 
         result = json.loads(output.stdout.strip().splitlines()[-1])
-        return result["seconds"], result["digests"], result["failures"], result["total"]
+        return result["seconds"], result["digests"], result["failures"], result["total"], result["cpu"]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -120,9 +123,12 @@ def run(context: Context) -> list[Table]:
         f"median of the laps; target >= {EXTRACT_TARGET:.0f} digests/s. Ingest: `kg.ingest.ingest` of "
         f"{INGEST_DIGESTS} corpus files copied with distinct volumes into a new store, validation "
         f"off, in a fresh interpreter; target < {INGEST_TARGET:.0f} s; median of 3 when under 20 s.")
-    rate, done, events_rate = extraction_rate()
-    table.add("extraction", f"{rate:,.0f} digests/s", f">= {EXTRACT_TARGET:.0f}/s",
+    rate, done, events_rate, cpu_rate = extraction_rate()
+    table.add("extraction (wall clock)", f"{rate:,.0f} digests/s", f">= {EXTRACT_TARGET:.0f}/s",
               ratio(rate, EXTRACT_TARGET), f"{events_rate:,.0f} events/s; {done} digests extracted")
+    table.add("extraction (per CPU-second: one whole core)", f"{cpu_rate:,.0f} digests/s",
+              f">= {EXTRACT_TARGET:.0f}/s", ratio(cpu_rate, EXTRACT_TARGET),
+              "wall clock over process CPU time, so other work on the machine does not count")
     first = first_extraction_seconds()
     table.add("first digest in a fresh interpreter (imports + vocabularies + read + extract)",
               seconds(first))
@@ -132,7 +138,9 @@ def run(context: Context) -> list[Table]:
     ingest_time = statistics.median(run[0] for run in runs)
     total = statistics.median(run[3] for run in runs)
     stored, failures = runs[0][1], runs[0][2]
-    note = f"{stored} digests stored; with imports {seconds(total)}; {len(runs)} run(s)"
+    cpu = statistics.median(run[4] for run in runs)
+    note = (f"{stored} digests stored; with imports {seconds(total)}, of which CPU {seconds(cpu)} "
+            f"(the rest is waiting for a shared core or the disk); {len(runs)} run(s)")
     if failures:
         note += f"; {len(failures)} failed, first: {failures[0][:100]}"
     table.add(f"ingest {INGEST_DIGESTS} digests (validation off)", seconds(ingest_time),

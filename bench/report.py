@@ -112,8 +112,9 @@ def _capped_child(make_action: Callable[[], Callable[[], object]], repeat: int, 
 
 def capped(make_action: Callable[[], Callable[[], object]], cap: float, repeat: int = 3) -> Capped:
     """Run `make_action()()` up to `repeat` times in a forked child (Python cannot interrupt a
-    running query), stopping it when one run passes `cap` seconds or the runs together pass
-    3 x cap. `make_action` runs in the child, so it can open its own store there."""
+    running query), stopping it when one run passes `cap` seconds, and repeating only while the
+    runs together stay under `cap`. `make_action` runs in the child, so it can open its own store
+    there."""
     import multiprocessing
 
     fork = multiprocessing.get_context("fork")
@@ -137,7 +138,7 @@ def capped(make_action: Callable[[], Callable[[], object]], cap: float, repeat: 
                 break
             took, result.value = value
             result.times.append(took)
-            if sum(result.times) > 3 * cap:
+            if sum(result.times) > cap:  # repeat only while it is cheap
                 break
     finally:
         if child.is_alive():

@@ -77,7 +77,8 @@ def ingest_command(obj: dict, paths: tuple[str, ...], volume: str | None, publis
         click.echo(f"failed: {failure}", err=True)
     triples = sum(d.counts["triples"] for d in report.digests)
     click.echo(f"Stored {len(report.digests)} digest{'s' * (len(report.digests) != 1)} ({triples} triples, "
-               f"summary graph {report.summary_triples} triples) in {obj['store']} in {report.seconds:.1f} s"
+               f"entities graph {report.entity_triples}, summary graph {report.summary_triples} triples) "
+               f"in {obj['store']} in {report.seconds:.1f} s"
                + (f"; {len(report.failures)} file(s) failed" if report.failures else ""))
     if not report.ok:
         sys.exit(1)
@@ -163,7 +164,8 @@ def stats_command(obj: dict) -> None:
     for row in [header, *rows]:
         click.echo("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
                              for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip())
-    click.echo(f"Totals count distinct entities; summary graph: {stats.summary_triples} triples; "
+    click.echo(f"Totals count distinct entities; entities graph: {stats.entity_triples} triples; "
+               f"summary graph: {stats.summary_triples} triples; "
                f"store: {stats.quads} quads.")
 
 

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import accumulate, chain
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 from kg import vocab as vocabulary
@@ -64,7 +64,7 @@ class Token(NamedTuple):
     capitalized: bool  # starts with an upper-case letter
 
 
-@dataclass(eq=False)  # compared and hashed by identity
+@dataclass(eq=False, slots=True)  # compared and hashed by identity
 class Candidate:
     """Words that may name something: a vocabulary hit or a pattern find, before resolution."""
 
@@ -169,8 +169,7 @@ class _Bullet:
         self.chosen = [c for c in resolved if c.kind != "blocker"]
         self.claimed: dict[int, Candidate] = {}  # token index -> the chosen span covering it
         for candidate in resolved:
-            for i in self._token_range(candidate.begin, candidate.end):
-                self.claimed[i] = candidate
+            self.claimed.update(dict.fromkeys(self._token_range(candidate.begin, candidate.end), candidate))
         self._apply_local_acronyms()
         self._choose_namesakes()
         self.persons = self._persons()
@@ -246,7 +245,8 @@ class _Bullet:
     def _indexes(self, words: frozenset[str]) -> list[int]:
         """The indexes of the tokens that are one of `words`, in order."""
         where = self.where
-        return sorted(i for word in words & where.keys() for i in where[word])
+        # `intersection` with a dict walks the dict (the bullet's few words), not the word list
+        return sorted(i for word in words.intersection(where) for i in where[word])
 
     def _span(self, begin: int, end: int) -> Span:
         return Span(begin, end, self.text[begin:end])
@@ -328,7 +328,11 @@ class _Bullet:
         self.hit_kinds: dict[int, set[str]] = {}
         for hit in self.hits:
             for i in self._token_range(hit.begin, hit.end):
-                self.hit_kinds.setdefault(i, set()).add(hit.kind)
+                kinds = self.hit_kinds.get(i)
+                if kinds is None:
+                    self.hit_kinds[i] = {hit.kind}
+                else:
+                    kinds.add(hit.kind)
         # a name pattern stops at a person, a title, or a blocked name ("Keen Sword")
         person_or_title = {
             i for i, kinds in self.hit_kinds.items() if kinds & {"person", "title", "blocker"}
@@ -657,7 +661,8 @@ class _Bullet:
         speech = any(verb in self.text for verb in vocab.speech_verbs)
         # only tokens where a branch below can fire: a given name or Korean surname; the word
         # before a Japanese given name; up to three words before a speech verb
-        looked_at = set(self._indexes(_union(vocab.given_names, vocab.japanese_given_names, vocab.korean_surnames)))
+        names = _union(vocab.given_names, vocab.japanese_given_names, vocab.korean_surnames)
+        looked_at = set(self._indexes(names))
         looked_at.update(i - 1 for i in self._indexes(vocab.japanese_given_names))
         if speech:
             looked_at.update(i - k for i in self._indexes(vocab.speech_verbs) for k in (1, 2, 3))
@@ -1522,17 +1527,18 @@ def _resolve(candidates: list[Candidate]) -> list[Candidate]:
     owner: list[Candidate | None] = [None] * size  # text offset -> the chosen candidate covering it
     for candidate in ordered:
         begin, end = candidate.begin, candidate.end
-        holders = set(owner[begin:end])
-        if holders == {None}:
+        covered = owner[begin:end]
+        if not any(covered):
             chosen.append(candidate)
             owner[begin:end] = [candidate] * (end - begin)
             continue
+        holders = set(covered)
         holders.discard(None)
         if len(holders) == 1:
             holder = holders.pop()
             if holder.begin <= begin and end <= holder.end:
                 holder.nested.append(candidate)
-    return sorted(chosen, key=lambda c: c.begin)
+    return sorted(chosen, key=attrgetter("begin"))
 
 
 def _initials_match(acronym: str, words: list[str]) -> bool:

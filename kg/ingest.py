@@ -187,11 +187,14 @@ def graph_counts(triples: Iterable[Triple]) -> dict[str, int]:
 # --- the entities graph (docs/design.md, "Entities graph") -------------------------------------
 
 _STORED_ROOTS = """
-SELECT DISTINCT ?g ?node WHERE { GRAPH ?g {
-    { ?event a sem:Event ; ?link ?node .
-      VALUES ?link { sem:hasActor sem:hasPlace ak:involvesCountry dcterms:subject sem:eventType } }
-    UNION { ?node ak:attestedIn ?event }
-} }"""
+SELECT DISTINCT ?node WHERE {
+    GRAPH ?g {
+        { ?event ?link ?node .
+          VALUES ?link { sem:hasActor sem:hasPlace ak:involvesCountry dcterms:subject sem:eventType } }
+        UNION { ?node ak:attestedIn ?event }
+    }
+    FILTER(?g NOT IN (%s))
+}"""
 
 
 def entities_graph(store: Store, built: Mapping[URIRef, DigestTriples]) -> Graph:
@@ -208,8 +211,8 @@ def entities_graph(store: Store, built: Mapping[URIRef, DigestTriples]) -> Graph
         for triple in triples.descriptions:
             by_subject[triple[0]].add(triple)
 
-    replaced = {str(name) for name in built}
-    roots = {row["node"] for row in store.rows(_STORED_ROOTS) if str(row["g"]) not in replaced}
+    replaced = ", ".join(f"<{name}>" for name in [*built, iri])
+    roots = {row["node"] for row in store.rows(_STORED_ROOTS % replaced)}
     for triples in built.values():
         for subject, predicate, value in triples.digest:
             if predicate in _LINK_SET:

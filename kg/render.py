@@ -81,6 +81,7 @@ def selection_page(selection: Graph, title: str = "Alliance KG selection", subti
         raise SelectionError("the selection has nothing to draw (no events).")
     details = _event_details(selection, store)
     centrality = nx.degree_centrality(network)
+    top = max(centrality.values())
     positions = _layout(network, center)
     nodes = []
     for node, data in network.nodes(data=True):
@@ -90,7 +91,7 @@ def selection_page(selection: Graph, title: str = "Alliance KG selection", subti
             item["date"], item["digest"] = data.get("date"), data.get("digest")
         else:
             item["events"] = network.degree(node)
-        nodes.append(_placed(item, positions[node], centrality[node], max(centrality.values())))
+        nodes.append(_placed(item, positions[node], centrality[node], top))
     edges = [{"from": s, "to": t, "label": d.get("relation", "")} for s, t, d in network.edges(data=True)]
     return _page(title, subtitle or _count_note(network), nodes, edges, aside)
 
@@ -100,7 +101,8 @@ def ego_page(store: object, entity: str, hops: int = 2, **criteria) -> str:
     seeds = resolve(store, entity)
     if len(seeds) == 1 and not criteria:
         _refuse_busy(ox_store(store), _node(seeds[0]))
-    selection = select(store, Criteria(entities=[entity], hops=hops, provenance=False, **criteria))
+    selection = select(store, Criteria(entities=[entity], hops=hops, provenance=False, **criteria),
+                       drawing=True)
     label = _label(ox_store(store), _node(seeds[0])) if seeds else entity
     center = str(seeds[0]) if seeds else None
     return selection_page(selection, title=f"{label}: {hops}-hop network", center=center, store=store)
@@ -120,7 +122,8 @@ def cooccurrence_page(store: object, category: str = "person", criteria: Criteri
         weights, labels = _summary_cooccurrence(db, category)
         source = "all events (summary graph)"
     else:
-        weights, labels = _selection_cooccurrence(select(db, criteria), category)
+        weights, labels = _selection_cooccurrence(
+            select(db, replace(criteria, provenance=False), drawing=True), category)
         source = criteria.describe()
     heaviest = sorted(((w, a, b) for (a, b), w in weights.items() if w >= min_weight), reverse=True)
     dropped = max(0, len(heaviest) - limit)
@@ -162,7 +165,7 @@ def entity_page(store: object, iri_or_label: str, hops: int = 2) -> str:
         select(db, Criteria(entities=[iri_or_label]))  # raises SelectionError with suggestions
     entity = _node(seeds[0])
     _refuse_busy(db, entity)
-    selection = select(db, Criteria(entities=[entity.value], hops=hops, provenance=False))
+    selection = select(db, Criteria(entities=[entity.value], hops=hops, provenance=False), drawing=True)
     label = _label(db, entity)
     return selection_page(selection, title=label, subtitle=f"{hops}-hop network of events and entities",
                           aside=lambda: _entity_aside(db, entity, label), center=entity.value, store=db)
@@ -186,9 +189,10 @@ def entity_page_in(store_path: str | Path, reference: str, hops: int = 2) -> str
 def criteria_page(store: object, criteria: Criteria) -> str:
     """The page of a selection made by criteria (selected without provenance: the marked words
     are read from the store)."""
-    if criteria.sparql is None or not re.search(r"\bCONSTRUCT\b", criteria.sparql, re.I):
+    drawing = criteria.sparql is None or not re.search(r"\bCONSTRUCT\b", criteria.sparql, re.I)
+    if drawing:
         criteria = replace(criteria, provenance=False)
-    return selection_page(select(store, criteria), store=store)
+    return selection_page(select(store, criteria, drawing=drawing), store=store)
 
 
 def write_page(page: str, output: str | Path) -> Path:
@@ -226,25 +230,30 @@ def _count_note(network: nx.DiGraph) -> str:
 
 
 def _event_details(selection: Graph, store: object | None = None) -> dict[str, dict]:
-    """Per event: the bullet text and the code-point spans of the words behind its links."""
+    """Per event: the bullet text and the code-point spans of the words behind its links.
+
+    The spans are read from the mention nodes' IRIs (`{event}/mention/{begin}-{end}`,
+    docs/design.md): one index lookup per event instead of two more per mention."""
     db = ox_store(selection)
     details: dict[str, dict] = {}
     for row in db.query(f"SELECT ?event ?text WHERE {{ ?event <{DCTERMS.description}> ?text }}"):
         details[row["event"].value] = {"text": row["text"].value, "marks": []}
-    marks = f"?mention <{NIF.referenceContext}> ?event ; <{NIF.beginIndex}> ?begin ; <{NIF.endIndex}> ?end ."
-    if store is None:
-        queries = [f"SELECT ?event ?begin ?end WHERE {{ {marks} }}"]
-    else:
-        db = ox_store(store)
-        events = sorted(details)
-        queries = [f"SELECT ?event ?begin ?end WHERE {{ VALUES ?event {{ "
-                   f"{' '.join(f'<{e}>' for e in events[i:i + 1000])} }} {marks} }}"
-                   for i in range(0, len(events), 1000)]
-    for query in queries:
-        for row in db.query(query, use_default_graph_as_union=True):
-            event = details.get(row["event"].value)
-            if event is not None:
-                event["marks"].append([int(row["begin"].value), int(row["end"].value)])
+    source = db if store is None else ox_store(store)
+    events = sorted(details)
+    spans: dict[str, set] = {}
+    for start in range(0, len(events), 1000):
+        values = " ".join(f"<{e}>" for e in events[start:start + 1000])
+        rows = source.query(f"SELECT ?mention WHERE {{ VALUES ?event {{ {values} }} "
+                            f"?mention <{NIF.referenceContext}> ?event }}",
+                            use_default_graph_as_union=store is not None)
+        for row in rows:
+            event, _, span = row["mention"].value.rpartition("/mention/")
+            begin, _, end = span.partition("-")
+            if begin.isdigit() and end.isdigit():
+                spans.setdefault(event, set()).add((int(begin), int(end)))
+    for event, found in spans.items():
+        if event in details:
+            details[event]["marks"] = [list(span) for span in sorted(found)]
     return details
 
 

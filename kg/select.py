@@ -6,9 +6,12 @@ come from. It is returned as an `rdflib.Graph` kept in an in-memory Oxigraph sto
 so that exporting or drawing tens of thousands of triples never goes through rdflib's Python
 triple store; `ox_store(graph)` gives the underlying `pyoxigraph.Store` to modules that need speed.
 
-Speed comes from the store's layout (docs/design.md): every digest graph is self-contained, so
-an event, its mentions and the entities it links are all read from that one graph with indexed
-pattern lookups, never by scanning the union of all graphs.
+Speed: the events are found first with selective patterns (a date range through the dates and
+the digests' publication dates, not by dating every event of a country), then copied with a few
+CONSTRUCT queries keyed on their IRIs, evaluated and serialized by Oxigraph and loaded into the
+selection without a Python object per triple. Reading the store's terms back (Oxigraph decodes
+each from its string table) is what the rest costs. Each entity's description is read from one
+graph: the entities graph, or in a store whose digest graphs carry their own copies, one of those.
 
 Criteria combine with AND, and so do repeated values of one criterion ("Japan AND Korea").
 Entities are found by IRI, label, alias or code, case-insensitively. `hops` counts steps in the
@@ -21,6 +24,7 @@ thousands of events and would swallow the selection.
 
 from __future__ import annotations
 
+import calendar
 import difflib
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -156,11 +160,13 @@ def new_selection_graph() -> Graph:
     return graph
 
 
-def select(store: object, criteria: Criteria | None = None, **options) -> Graph:
+def select(store: object, criteria: Criteria | None = None, *, drawing: bool = False, **options) -> Graph:
     """The closed subgraph of the events matching `criteria` (or the same fields as keywords).
 
     select(store, entities=["Kishida"], hops=2); select(store, countries=["Japan"],
     event_types=["exercise"], date_from="2023", date_to="2023"); select(store, sparql="SELECT ...").
+    `drawing=True` copies only what a network page draws (the events' labels, texts, dates and
+    digests, the entities' labels and types): less to read, for the page views.
     Raises SelectionError for an unknown entity or an empty selection.
     """
     criteria = criteria or Criteria(**options)
@@ -202,7 +208,7 @@ def select(store: object, criteria: Criteria | None = None, **options) -> Graph:
     if not events:
         raise SelectionError(f"no events match {criteria.describe()}.")
     graph = new_selection_graph()
-    _copy_events(db, ox_store(graph), sorted(events), allowed, criteria.provenance)
+    _copy_events(db, ox_store(graph), sorted(events), allowed, criteria.provenance, drawing)
     return graph
 
 
@@ -339,6 +345,9 @@ def _event_filters(db: ox.Store, criteria: Criteria) -> _Filters:
     for references, predicate, kinds, what in groups:
         for reference in references:
             nodes = _resolve_entity(db, reference, kinds, what)
+            if len(nodes) == 1:  # a constant is planned far better than a one-row VALUES
+                filters.patterns.append(f"?event <{predicate}> {nodes[0]} .")
+                continue
             values = " ".join(str(n) for n in nodes)
             filters.patterns.append(f"{{ VALUES ?o{len(filters.patterns)} {{ {values} }} "
                                     f"?event <{predicate}> ?o{len(filters.patterns)} }}")
@@ -363,37 +372,59 @@ def _select_events(db: ox.Store, where: str, filters: _Filters | None = None) ->
     """The events the graph pattern `where` binds to ?event, within the filters' date range.
 
     The date of an event is its earliest full date, else its digest's publication date (as in
-    the summary graph). The range is checked here rather than in SPARQL: a GROUP BY subquery
-    doing it was orders of magnitude slower on Oxigraph.
+    the summary graph). A date range first narrows the events to candidates cheaply found by
+    date (a full date in the range, or a digest published in its years), then each candidate's
+    date is worked out here: a GROUP BY subquery doing it was orders of magnitude slower.
     """
     dated = filters is not None and filters.dated()
     if dated:
-        query = (f"SELECT ?event ?stamp ?issued WHERE {{ {where} "
-                 f"OPTIONAL {{ ?event <{SEM.hasTimeStamp}> ?stamp "
-                 f"FILTER(DATATYPE(?stamp) = <{XSD.date}>) }} "
-                 f"OPTIONAL {{ ?event <{PROV.wasDerivedFrom}> ?digest . "
-                 f"?digest <{DCTERMS.issued}> ?issued }} }}")
-    else:
-        query = f"SELECT DISTINCT ?event WHERE {{ {where} }}"
+        candidates = _date_candidates(db, filters)
+        if not candidates:
+            return set()
+        where = f"VALUES ?event {{ {' '.join(f'<{e}>' for e in sorted(candidates))} }} {where}"
     try:
-        rows = db.query(query, use_default_graph_as_union=True)
+        events = {row["event"].value
+                  for row in db.query(f"SELECT DISTINCT ?event WHERE {{ {where} }}",
+                                      use_default_graph_as_union=True)}
     except (SyntaxError, OSError) as error:  # a bug here, not the user's: say what failed
         raise QueryError(f"selection query failed: {error}") from error
-    if not dated:
-        return {row["event"].value for row in rows}
-    earliest: dict[str, str | None] = {}
+    if not dated or not events:
+        return events
+    earliest: dict[str, str] = {}
     published: dict[str, str] = {}
-    for row in rows:
-        event, stamp, issued = row["event"].value, row["stamp"], row["issued"]
-        known = earliest.get(event)
-        if stamp is not None and (known is None or stamp.value < known):
-            earliest[event] = stamp.value
-        else:
-            earliest.setdefault(event, None)
-        if issued is not None:
-            published[event] = issued.value
-    days = {event: day or published.get(event) for event, day in earliest.items()}
+    for chunk in _chunks(sorted(events)):
+        values = " ".join(f"<{e}>" for e in chunk)
+        for row in db.query(f"""SELECT ?event ?stamp ?issued WHERE {{ VALUES ?event {{ {values} }}
+                OPTIONAL {{ ?event <{SEM.hasTimeStamp}> ?stamp FILTER(DATATYPE(?stamp) = <{XSD.date}>) }}
+                OPTIONAL {{ ?event <{PROV.wasDerivedFrom}> ?digest . ?digest <{DCTERMS.issued}> ?issued }}
+                }}""", use_default_graph_as_union=True):
+            event, stamp, issued = row["event"].value, row["stamp"], row["issued"]
+            if stamp is not None and (event not in earliest or stamp.value < earliest[event]):
+                earliest[event] = stamp.value
+            if issued is not None:
+                published[event] = issued.value
+    days = {event: earliest.get(event) or published.get(event) for event in events}
     return {event for event, day in days.items() if day and filters.in_range(day)}
+
+
+def _date_candidates(db: ox.Store, filters: _Filters) -> set[str]:
+    """The events that may fall in the date range: those with a full date in it, and those of
+    digests published in its years (partial dates like "2022-09" included)."""
+    low, high = _real_day(filters.date_from or "0001-01-01"), _real_day(filters.date_to or "9999-12-31")
+    stamped = (f"SELECT DISTINCT ?event WHERE {{ ?event <{SEM.hasTimeStamp}> ?day "
+               f"FILTER(?day >= {ox.Literal(low, datatype=_N(str(XSD.date)))} "
+               f"&& ?day <= {ox.Literal(high, datatype=_N(str(XSD.date)))}) }}")
+    published = (f"SELECT DISTINCT ?event WHERE {{ ?digest <{DCTERMS.issued}> ?issued "
+                 f"FILTER(STR(?issued) >= {ox.Literal(low[:4])} && STR(?issued) <= {ox.Literal(high)}) "
+                 f"?event <{PROV.wasDerivedFrom}> ?digest }}")
+    return {row["event"].value for query in (stamped, published)
+            for row in db.query(query, use_default_graph_as_union=True)}
+
+
+def _real_day(day: str) -> str:
+    """'2023-02-31' (the end of a month as _date_bound writes it) -> '2023-02-28'."""
+    year, month, number = (int(part) for part in day.split("-"))
+    return f"{year:04d}-{month:02d}-{min(number, calendar.monthrange(year, month)[1]):02d}"
 
 
 def _events_matching(db: ox.Store, filters: _Filters) -> set[str]:
@@ -461,7 +492,7 @@ def _prefix_map() -> dict[str, str]:
 
 
 def _graph_of(db: ox.Store, node: ox.NamedNode, summary: ox.NamedNode) -> ox.NamedNode | None:
-    """A named graph describing `node` (any digest graph will do: each is self-contained)."""
+    """A named graph describing `node` (the entities graph, or a digest graph holding its copy)."""
     for quad in db.quads_for_pattern(node, _TYPE, None):
         if quad.graph_name != summary and isinstance(quad.graph_name, ox.NamedNode):
             return quad.graph_name
@@ -469,96 +500,125 @@ def _graph_of(db: ox.Store, node: ox.NamedNode, summary: ox.NamedNode) -> ox.Nam
 
 
 def _copy_events(db: ox.Store, out: ox.Store, events: list[str], allowed: set[str] | None,
-                 provenance: bool) -> None:
+                 provenance: bool, drawing: bool = False) -> None:
     """Copy events, their mentions, memberships, digests and linked entities into `out`.
 
-    An event and its mentions and attestations are read from the event's digest graph; an entity
-    from the graph describing it (a digest graph, or the store's one graph of entity
-    descriptions): either way one graph, never the union that repeats it per digest.
+    Two CONSTRUCT queries evaluated and serialized by Oxigraph, loaded into `out` without any
+    Python object per triple: the events' own triples (with their mentions and attestations),
+    read from their digest graphs; then the descriptions of what they link, each read from one
+    graph (the entities graph, or in a store whose digest graphs still carry their own copies,
+    the digest graph of an event linking it), so a description is copied once, not once per graph.
     """
-    summary = _N(str(mint("graph", "summary")))
-    data_base = base()
-    quads: list[ox.Quad] = []
-    described: set[str] = set()
-    default = ox.DefaultGraph()
-
-    def keep(node: ox.NamedNode | ox.Literal | ox.BlankNode) -> bool:
-        return allowed is None or not isinstance(node, ox.NamedNode) or node.value in allowed
-
-    def copy(found: Iterable[ox.Quad]) -> None:
-        quads.extend(ox.Quad(q.subject, q.predicate, q.object, default) for q in found)
-
-    def describe(node: ox.NamedNode) -> None:
-        """An entity's own triples, and those of the entities they point at (its country).
-        (A loop, not recursion: a recursive closure would keep the store alive, and locked.)"""
-        pending = [node]
-        while pending:
-            node = pending.pop()
-            if node.value in described:
-                continue
-            described.add(node.value)
-            graph = _graph_of(db, node, summary)
-            if graph is None:
-                continue
-            for quad in db.quads_for_pattern(node, None, None, graph):
-                quads.append(ox.Quad(quad.subject, quad.predicate, quad.object, default))
-                obj = quad.object
-                if isinstance(obj, ox.NamedNode) and obj.value.startswith(data_base):
-                    pending.append(obj)
-
-    for iri in events:
-        event = _N(iri)
-        graph = _graph_of(db, event, summary)
-        if graph is None:
-            continue
-        for quad in db.quads_for_pattern(event, None, None, graph):
-            if quad.predicate in _LINKS and not keep(quad.object):
-                continue
-            quads.append(ox.Quad(quad.subject, quad.predicate, quad.object, default))
-            if quad.predicate in _LINKS or quad.predicate == _DERIVED_FROM:
-                describe(quad.object)
-        if provenance and allowed is not None:  # (untrimmed mentions are copied below, in bulk)
-            for link in db.quads_for_pattern(None, _REFERENCE_CONTEXT, event, graph):
-                # keep a mention only while it still points at something
-                mention = [q for q in db.quads_for_pattern(link.subject, None, None, graph)
-                           if q.predicate != _IDENT_REF or keep(q.object)]
-                if any(q.predicate in (_IDENT_REF, _DATE_VALUE) for q in mention):
-                    copy(mention)
-        for link in db.quads_for_pattern(None, _ATTESTED_IN, event, graph):
-            _copy_membership(db, link.subject, event, graph, summary, keep, copy, describe)
-    out.extend(quads)
-    if provenance and allowed is None:
-        _copy_mentions(db, out, events)
+    for chunk in _chunks(events):
+        _load(out, db.query(_event_query(chunk, provenance, drawing), use_default_graph_as_union=True))
+    if allowed is not None:
+        _trim(db, out, allowed)
+    done: set[str] = set()
+    pending = _description_pairs(db, out)
+    while pending:  # entities; then what their descriptions point at (a place's country, ...)
+        done.update(node for node, _ in pending)
+        for chunk in _chunks(pending):
+            _load(out, db.query(_description_query(chunk, drawing)))
+        pending = _onward_pairs(out, dict(pending), done)
 
 
-def _copy_membership(db: ox.Store, membership: ox.NamedNode, event: ox.NamedNode, graph: ox.NamedNode,
-                     summary: ox.NamedNode, keep, copy, describe) -> None:
-    """A role the event attests: the membership's description (member, role, organization) and
-    the attestation by this event (from the event's graph)."""
-    described_in = _graph_of(db, membership, summary) or graph
-    description = [q for q in db.quads_for_pattern(membership, None, None, described_in)
-                   if q.predicate not in (_ATTESTED_IN, _ATTESTED_ON)]
-    member = next((q.object for q in description if q.predicate == _MEMBER), None)
-    if member is None or not keep(member):
-        return
-    copy(description)
-    copy(q for q in db.quads_for_pattern(membership, None, None, graph)
-         if q.predicate == _ATTESTED_ON or (q.predicate == _ATTESTED_IN and q.object == event))
-    for q in description:
-        if q.predicate in (_ROLE, _ORGANIZATION):
-            describe(q.object)
+def _chunks(items: list, size: int = 2000) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
-def _copy_mentions(db: ox.Store, out: ox.Store, events: list[str], chunk: int = 1000) -> None:
-    """Every mention node of the events, copied inside Oxigraph (a CONSTRUCT serialized and
-    loaded again), which is faster than handing each quad through Python."""
-    for start in range(0, len(events), chunk):
-        values = " ".join(f"<{e}>" for e in events[start:start + chunk])
-        result = db.query(f"CONSTRUCT {{ ?mention ?p ?o }} WHERE {{ VALUES ?event {{ {values} }} "
-                          f"?mention <{NIF.referenceContext}> ?event . ?mention ?p ?o }}",
-                          use_default_graph_as_union=True)
-        out.load(result.serialize(format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.N_TRIPLES,
-                 to_graph=ox.DefaultGraph())
+def _load(out: ox.Store, triples: ox.QueryTriples) -> None:
+    out.load(triples.serialize(format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.N_TRIPLES,
+             to_graph=ox.DefaultGraph())
+
+
+_DRAWN_EVENT_PREDICATES = [RDF.type, RDFS.label, DCTERMS.description, SEM.hasTimeStamp,
+                           PROV.wasDerivedFrom, *map(URIRef, LINK_PREDICATES)]
+_DRAWN_DESCRIPTION_PREDICATES = [RDF.type, RDFS.label, SKOS.prefLabel, DCTERMS.title, DCTERMS.issued]
+
+
+def _event_query(events: list[str], provenance: bool, drawing: bool = False) -> str:
+    """Events' triples, their mention nodes and their attestations, from their digest graphs."""
+    values = " ".join(f"<{e}>" for e in events)
+    own = "?event ?p ?o"
+    if drawing:
+        own += f" FILTER(?p IN ({', '.join(f'<{p}>' for p in _DRAWN_EVENT_PREDICATES)}))"
+    mentions = f"UNION {{ ?s <{NIF.referenceContext}> ?event . ?s ?p ?o }}" if provenance else ""
+    attestations = "" if drawing else f"""
+          UNION {{ ?s <{AK.attestedIn}> ?event BIND(<{AK.attestedIn}> AS ?p) BIND(?event AS ?o) }}
+          UNION {{ ?s <{AK.attestedIn}> ?event ; <{AK.attestedOn}> ?o BIND(<{AK.attestedOn}> AS ?p) }}"""
+    # GRAPH ?digest: the union would read each attestation once per graph holding its membership
+    return f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+        VALUES ?event {{ {values} }} ?event <{PROV.wasDerivedFrom}> ?digest .
+        GRAPH ?digest {{ {{ {own} BIND(?event AS ?s) }} {mentions} {attestations} }} }}"""
+
+
+def _trim(db: ox.Store, out: ox.Store, allowed: set[str]) -> None:
+    """Keep only the links to `allowed` entities, the mentions still pointing at something and
+    the attestations of kept persons' memberships (in the small in-memory selection: per quad
+    is cheap there)."""
+    for attested in list(out.quads_for_pattern(None, _ATTESTED_IN, None)):
+        membership = attested.subject
+        member = next(iter(db.quads_for_pattern(membership, _MEMBER, None)), None)
+        if member is None or member.object.value not in allowed:
+            for quad in list(out.quads_for_pattern(membership, None, None)):
+                out.remove(quad)
+    drop = [q for link in _LINKS for q in out.quads_for_pattern(None, link, None)
+            if isinstance(q.object, ox.NamedNode) and q.object.value not in allowed]
+    drop += [q for q in out.quads_for_pattern(None, _IDENT_REF, None) if q.object.value not in allowed]
+    for quad in drop:
+        out.remove(quad)
+    for context in list(out.quads_for_pattern(None, _REFERENCE_CONTEXT, None)):
+        mention = context.subject
+        if not any(True for p in (_IDENT_REF, _DATE_VALUE) for _ in out.quads_for_pattern(mention, p, None)):
+            for quad in list(out.quads_for_pattern(mention, None, None)):
+                out.remove(quad)
+
+
+def _description_pairs(db: ox.Store, out: ox.Store) -> list[tuple[str, str]]:
+    """(node, graph describing it) for every entity, membership and digest the copied events
+    reach. Memberships are kept for allowed (i.e. still linked) persons only."""
+    entities_graph = _N(str(mint("graph", "entities")))
+    shared = next(iter(db.quads_for_pattern(None, None, None, entities_graph)), None) is not None
+    digest_of = {q.subject.value: q.object.value for q in out.quads_for_pattern(None, _DERIVED_FROM, None)}
+    pairs: dict[str, str] = {}
+    for digest in digest_of.values():
+        pairs[digest] = digest
+    linked: dict[str, str] = {}
+    for link in _LINKS:
+        for quad in out.quads_for_pattern(None, link, None):
+            if isinstance(quad.object, ox.NamedNode):
+                linked.setdefault(quad.object.value, digest_of.get(quad.subject.value, ""))
+    for attested in out.quads_for_pattern(None, _ATTESTED_IN, None):
+        linked.setdefault(attested.subject.value, digest_of.get(attested.object.value, ""))
+    for node, digest in linked.items():
+        pairs[node] = entities_graph.value if shared else digest
+    return [(node, graph) for node, graph in pairs.items() if graph]
+
+
+def _description_query(pairs: list[tuple[str, str]], drawing: bool = False) -> str:
+    """What describes the nodes, each from one graph (attestations are copied with the events)."""
+    values = " ".join(f"(<{node}> <{graph}>)" for node, graph in pairs)
+    wanted = (f"?p IN ({', '.join(f'<{p}>' for p in _DRAWN_DESCRIPTION_PREDICATES)})" if drawing
+              else f"?p != <{AK.attestedIn}> && ?p != <{AK.attestedOn}>")
+    return f"""CONSTRUCT {{ ?node ?p ?o }} WHERE {{ VALUES (?node ?graph) {{ {values} }}
+        GRAPH ?graph {{ ?node ?p ?o FILTER({wanted}) }} }}"""
+
+
+_ONWARD = [_N(str(p)) for p in (AK.country, AK.nationality, ORG.role, ORG.organization)]
+
+
+def _onward_pairs(out: ox.Store, described: dict[str, str], done: set[str]) -> list[tuple[str, str]]:
+    """The nodes the just copied descriptions point at, not yet described, with the graph of the
+    description pointing at them (it describes them too)."""
+    pairs = {}
+    for node, graph in described.items():
+        for predicate in _ONWARD:
+            for quad in out.quads_for_pattern(_N(node), predicate, None):
+                target = quad.object.value
+                if target not in done:
+                    pairs.setdefault(target, graph)
+    return list(pairs.items())
 
 
 def _close_constructed(db: ox.Store, triples: list) -> Graph:

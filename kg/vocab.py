@@ -138,7 +138,7 @@ class Vocabulary:
     def find(self, text: str) -> list[Hit]:
         """Every vocabulary form in `text` that starts and ends on a word boundary."""
         hits = []
-        append, size = hits.append, len(text)
+        append, size, new = hits.append, len(text), tuple.__new__
         for last, (length, entries) in self._automaton.iter(text):  # `_on_boundary`, inlined: hot
             begin, end = last - length + 1, last + 1
             if begin > 0 and text[begin - 1].isalnum():
@@ -148,7 +148,7 @@ class Vocabulary:
                 if after.isalnum() or (after in "’'" and not _on_boundary(text, begin, end)):
                     continue
             for kind, keys in entries:
-                append(Hit(begin, end, kind, keys))
+                append(new(Hit, (begin, end, kind, keys)))
         return hits
 
     def triggers(self, text: str) -> list[tuple[int, int, str, str]]:
@@ -157,10 +157,16 @@ class Vocabulary:
         if len(lowered) != len(text):  # a rare character whose lower case is longer
             lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
         found = []
+        size = len(lowered)
         for last, (length, entries) in self._trigger_automaton.iter(lowered):
             begin, end = last - length + 1, last + 1
-            if _on_boundary(lowered, begin, end):
-                found.extend((begin, end, scheme, key) for scheme, key in entries)
+            if begin > 0 and lowered[begin - 1].isalnum():  # `_on_boundary`, inlined: hot
+                continue
+            if end < size:
+                after = lowered[end]
+                if after.isalnum() or (after in "’'" and not _on_boundary(lowered, begin, end)):
+                    continue
+            found.extend([(begin, end, scheme, key) for scheme, key in entries])
         return found
 
 

@@ -5,7 +5,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import FOAF, RDF, RDFS, SKOS, XSD
 
-from kg.build import build_graph, date_literal, ontology_graph
+from kg.build import build_graph, build_triples, date_literal, digest_iri, ontology_graph
 from kg.errors import InputError
 from kg.iri import AK, SEM, base, mint
 from kg.model import Span
@@ -112,6 +112,18 @@ def test_build_gives_the_documented_graph(meeting_extraction):
     built = build_graph(extraction)
     expected = expected_graph(extraction.events[0].text)
     assert isomorphic(built, expected), describe_difference(built, expected)
+
+
+def test_the_digest_keeps_its_own_triples_and_the_entity_descriptions_come_apart(meeting_extraction):
+    extraction = meeting_extraction()
+    built = build_triples(extraction)
+    expected = set(expected_graph(extraction.events[0].text))
+    # The digest, its events and mentions, and where and when each role is attested.
+    digest_part = {(s, p, o) for s, p, o in expected
+                   if s.startswith(str(digest_iri(extraction.digest))) or p in (AK.attestedIn, AK.attestedOn)}
+    assert built.digest == digest_part
+    assert built.descriptions == expected - digest_part
+    assert (mint("person", "yasukazu-hamada"), RDFS.label, Literal("Yasukazu Hamada")) in built.descriptions
 
 
 def test_graph_is_named_after_its_digest(meeting_extraction):

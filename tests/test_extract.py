@@ -271,3 +271,101 @@ def test_bare_surnames_of_known_persons_need_support():
     bullets = [Bullet(1, None, "Emanuel said the plan was sound.")]
     without = extract(Digest("d.txt", "US-Japan Alliance Digest", "9.3", "2023-05", "option", bullets))
     assert without.events[0].persons == []
+
+
+def _keys(entities) -> set[str]:
+    return {e.key for e in entities}
+
+
+def test_the_title_decides_between_namesakes():
+    governor = _event("Governor Tamaki told the prefectural assembly that the landfill must stop.", "2023-05")
+    assert [p.key for p in governor.persons] == ["denny-tamaki"]
+    leader = _event("DPFP leader Tamaki said his party would back the budget.", "2023-05")
+    assert [p.key for p in leader.persons] == ["yuichiro-tamaki"]
+
+
+def test_a_known_surname_with_another_given_name_is_another_person():
+    event = _event(
+        "Foreign Minister Hayashi campaigned for Hayashi Takeharu, whose rival Kato Ryosuke led the polls.",
+        "2023-04",
+    )
+    persons = {p.mention: (p.key, p.name, p.country) for p in event.persons}
+    assert persons["Hayashi"][0] == "yoshimasa-hayashi"
+    assert persons["Hayashi Takeharu"] == ("takeharu-hayashi", "Takeharu Hayashi", "JP")
+    assert persons["Kato Ryosuke"] == ("ryosuke-kato", "Ryosuke Kato", "JP")
+    assert "katsunobu-kato" not in _keys(event.persons)
+
+
+def test_unknown_family_first_names_are_named_given_name_first():
+    event = _event("Tsuchida Naoki, a former Nago city official, won the mayoral race by 900 votes.")
+    person = event.persons[0]
+    assert (person.key, person.name, person.mention, person.country) == (
+        "naoki-tsuchida",
+        "Naoki Tsuchida",
+        "Tsuchida Naoki",
+        "JP",
+    )
+
+
+def test_an_acronym_the_bullet_defines_stands_for_that_organization():
+    event = _event(
+        "Japan’s National Security Council (NSC) met on Friday, and the NSC then approved the "
+        "new export rules."
+    )
+    assert _keys(event.organizations) == {"national-security-council-japan"}
+    assert len(event.organizations[0].spans) == 3
+    assert _countries(event) == {"JP"}
+    party = _event(
+        "The Democratic Party for the People (DPP) doubled its seats; the DPP wants a higher "
+        "income tax threshold."
+    )
+    assert _keys(party.organizations) == {"democratic-party-for-the-people"}
+    assert _countries(party) == {"JP"}
+
+
+def test_a_shared_organization_name_goes_to_the_state_the_bullet_is_about():
+    japan = _event(
+        "The LDP and Komeito lost their majority in the House of Representatives, leaving Prime "
+        "Minister Ishiba to court the opposition in the Diet.",
+        "2024-11",
+    )
+    assert "house-of-representatives-japan" in _keys(japan.organizations)
+    assert "us-house-of-representatives" not in _keys(japan.organizations)
+    assert "US" not in _countries(japan)
+    us = _event(
+        "The Senate and the House of Representatives passed the NDAA, and President Biden signed "
+        "it in Washington.",
+        "2023-12",
+    )
+    assert "us-house-of-representatives" in _keys(us.organizations)
+
+
+def test_coordinated_services_and_plural_names_of_known_organizations():
+    event = _event("The Ground, Maritime, and Air Self-Defense Forces will share one joint command.")
+    assert _keys(event.organizations) == {
+        "japan-ground-self-defense-force",
+        "japan-maritime-self-defense-force",
+        "japan-air-self-defense-force",
+    }
+    plural = _event("Both Maritime Self-Defense Forces ships docked at Yokosuka.")
+    assert "japan-maritime-self-defense-force" in _keys(plural.organizations)
+
+
+def test_exercise_names_and_ships_name_no_organization_or_place():
+    event = _event(
+        "The third Valiant Shield for US Indo-Pacific Command units drew the carrier Shandong "
+        "and the carrier Ronald Reagan into the Philippine Sea."
+    )
+    assert _keys(event.organizations) == {"us-indo-pacific-command"}
+    assert _names(event.places) == {"Philippine Sea"}
+    assert event.persons == []
+    drill = _event("Resolute Dragon and Orient Shield wrapped up on Hokkaido in August.")
+    assert drill.organizations == []
+    assert _names(drill.places) == {"Hokkaido"}
+
+
+def test_a_named_unit_is_listed_beside_its_parent_but_a_subsidiary_is_not():
+    unit = _event("A new US Army Composite Watercraft Company will move troops around Kyushu.")
+    assert {"us-army", "composite-watercraft-company"} <= _keys(unit.organizations)
+    firm = _event("The delegation toured the Honda Aircraft Company plant outside Greensboro.")
+    assert _keys(firm.organizations) == {"honda-aircraft-company"}

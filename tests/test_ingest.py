@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ from rdflib.namespace import RDFS, XSD
 import kg.ingest
 from kg.build import ontology_graph
 from kg.cli import cli
-from kg.ingest import ingest_extractions
+from kg.errors import StoreError
+from kg.ingest import check_store, ingest_extractions
 from kg.iri import AK, SEM, mint
 from kg.model import Entity
 from kg.resources import resource
@@ -19,7 +21,7 @@ from kg.validate import validate
 
 HAMADA, AUSTIN = mint("person", "yasukazu-hamada"), mint("person", "lloyd-austin")
 JP, US = mint("country", "JP"), mint("country", "US")
-SUMMARY = mint("graph", "summary")
+SUMMARY, ENTITIES = mint("graph", "summary"), mint("graph", "entities")
 
 
 @pytest.fixture
@@ -73,6 +75,89 @@ def test_replacing_a_digest_updates_the_summary(store_dir, two_meetings, meeting
     assert (mint("monthly_count", "JP", "2023-01"), None, None) not in summary
     assert summary.value(mint("monthly_count", "JP", "2023-02"), AK.weight) == Literal(1)
     assert summary.value(HAMADA, AK.eventCount) == Literal(2)
+
+
+def test_counts_and_labels_see_each_entity_once(store_dir, two_meetings):
+    with Store.open(store_dir, create=True) as store:
+        ingest_extractions(store, two_meetings)
+        (count,) = store.rows("SELECT (COUNT(*) AS ?n) WHERE { ?p a foaf:Person }")
+        labels = store.rows("SELECT ?p ?label WHERE { ?p a foaf:Person ; rdfs:label ?label }")
+        actors = store.rows("SELECT ?event ?label WHERE { ?event sem:hasActor ?a . ?a rdfs:label ?label }")
+        quads, triples = len(store), len({quad.triple for quad in store.oxigraph})
+    assert count["n"] == Literal(2)  # Hamada and Austin, named by both digests
+    assert sorted(str(row["label"]) for row in labels) == ["Lloyd Austin", "Yasukazu Hamada"]
+    assert len(actors) == 4  # two actors in each of the two events
+    assert quads == triples, "a triple stored in two graphs is counted twice by union queries"
+
+
+def _without_austin(extraction):
+    event = extraction.events[0]
+    event.persons = [person for person in event.persons if person.key != "lloyd-austin"]
+    return extraction
+
+
+def test_replacing_digests_keeps_the_entities_graph_to_what_events_name(store_dir, two_meetings,
+                                                                         meeting_extraction):
+    austin_role = mint("role", "defense-secretary")
+    with Store.open(store_dir, create=True) as store:
+        ingest_extractions(store, two_meetings)
+        ingest_extractions(store, [_without_austin(meeting_extraction())])  # 1.17 no longer names him
+        still_named = store.graph(ENTITIES)
+        ingest_extractions(store, [_without_austin(meeting_extraction("2.1", "2023-01", "2023-01-11",
+                                                                      "January 11"))])
+        unnamed = store.graph(ENTITIES)
+        (count,) = store.rows("SELECT (COUNT(*) AS ?n) WHERE { ?p a foaf:Person }")
+        assert check_store(store) and all(report.conforms for _, report in check_store(store))
+    assert still_named.value(AUSTIN, RDFS.label) == Literal("Lloyd Austin")  # 2.1 still names him
+    assert (austin_role, RDFS.label, Literal("Defense Secretary")) in still_named
+    assert (AUSTIN, None, None) not in unnamed and (austin_role, None, None) not in unnamed
+    assert (mint("membership", "lloyd-austin", "defense-secretary"), None, None) not in unnamed
+    assert unnamed.value(HAMADA, RDFS.label) == Literal("Yasukazu Hamada")
+    assert unnamed.value(US, RDFS.label) == Literal("United States")  # Washington is still there
+    assert count["n"] == Literal(1)
+
+
+def test_the_entities_graph_is_the_same_whatever_the_order_of_ingestion(tmp_path, two_meetings):
+    graphs = []
+    for name, order in (("forward", two_meetings), ("backward", two_meetings[::-1])):
+        with Store.open(tmp_path / name, create=True) as store:
+            for extraction in order:
+                ingest_extractions(store, [extraction])
+            ingest_extractions(store, [order[0]])  # and once more
+            graphs.append(set(store.graph(ENTITIES)))
+    assert graphs[0] == graphs[1]
+    assert (HAMADA, RDFS.label, Literal("Yasukazu Hamada")) in graphs[0]
+
+
+def test_a_failed_write_of_the_entities_graph_leaves_the_store_as_it_was(store_dir, two_meetings,
+                                                                        monkeypatch):
+    real_entities_graph = kg.ingest.entities_graph
+
+    def unstorable(*args):
+        graph = real_entities_graph(*args)
+        graph.add((HAMADA, RDFS.label, URIRef("not an IRI")))
+        return graph
+
+    with Store.open(store_dir, create=True) as store:
+        ingest_extractions(store, two_meetings[:1])
+        before = set(store.oxigraph)
+        monkeypatch.setattr(kg.ingest, "entities_graph", unstorable)
+        with pytest.raises(StoreError, match="left as it was"):
+            ingest_extractions(store, two_meetings)
+        assert set(store.oxigraph) == before
+
+
+def test_kg_validate_checks_the_descriptions_in_the_entities_graph(store_dir, two_meetings):
+    with Store.open(store_dir, create=True) as store:
+        ingest_extractions(store, two_meetings)
+        store.oxigraph.update(f"DELETE WHERE {{ GRAPH <{ENTITIES}> {{ <{HAMADA}> <{RDFS.label}> ?name }} }}")
+        checked = dict(check_store(store))
+    assert set(checked) == {"US-Japan Alliance Digest Vol 1.17", "US-Japan Alliance Digest Vol 2.1",
+                            "summary graph"}
+    for title in ("US-Japan Alliance Digest Vol 1.17", "US-Japan Alliance Digest Vol 2.1"):
+        assert not checked[title].conforms
+        assert any("person/yasukazu-hamada rdfs:label: a person has a name" in line
+                   for line in checked[title].violations), checked[title].violations
 
 
 def test_a_digest_failing_validation_is_reported_and_not_stored(store_dir, two_meetings):
@@ -200,6 +285,8 @@ def test_kg_ingest_stores_good_files_and_names_the_bad_one(store_dir, digest_fol
     failed = [line for line in result.output.splitlines() if "notes.txt" in line]
     assert len(failed) == 1 and failed[0].startswith("failed: notes.txt: ")
     assert "US-Japan Alliance Digest Vol 1.17 (2022-09): 2 events" in result.output
+    assert re.search(r"Stored 2 digests \(\d+ triples, entities graph \d+, summary graph \d+ triples\)",
+                     result.output), result.output
     with Store.open(store_dir) as store:
         assert [d.volume for d in store.digests()] == ["1.17", "1.18"]
 
@@ -230,6 +317,7 @@ def test_kg_stats_prints_a_line_per_digest_and_totals(store_dir, digest_folder):
                                 "places", "dates", "mentions", "triples"]
     assert lines[1].startswith("US-Japan Alliance Digest Vol 1.17  2022-09")
     assert lines[3].split()[:3] == ["total", "(2)", "4"]
+    assert "; entities graph: " in lines[4]
 
 
 def test_kg_stats_without_a_store_says_to_ingest_first(store_dir):

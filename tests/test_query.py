@@ -116,6 +116,16 @@ def test_summary_counts_agree_with_the_events(corpus):
     assert japan.total == counted > 0
 
 
+def test_free_queries_see_each_entity_once(corpus):
+    """Each description is stored once, so the union default graph repeats nothing."""
+    (persons,) = corpus.query("SELECT (COUNT(*) AS ?all) (COUNT(DISTINCT ?p) AS ?distinct) "
+                              "WHERE { ?p a foaf:Person }").rows
+    assert persons.all == persons.distinct > 0
+    actors = corpus.query("SELECT ?event ?actor ?label WHERE { ?event sem:hasActor ?actor . "
+                          "?actor rdfs:label ?label }")
+    assert len(actors) > 0 and len(set(actors.terms)) == len(actors.terms)
+
+
 def test_library_has_at_least_15_documented_queries():
     queries = named_queries()
     assert len(queries) >= 15
@@ -245,6 +255,14 @@ def test_kg_open_reads_a_store_folder(store_path):
         assert len(graph.named("digests")) == 2
     with pytest.raises(kg.StoreError):
         kg.open(store_path / "missing")
+
+
+def test_a_read_only_graph_closes_cleanly_and_twice(store_path):
+    graph = kg.open(store_path)
+    assert len(graph.named("digests")) == 2
+    graph.close()
+    graph.close()
+    assert graph.store.oxigraph is None
 
 
 def _run(store_path, *args):

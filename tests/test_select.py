@@ -115,6 +115,35 @@ def test_dates_follow_the_earliest_full_date_else_the_digest_month(store):
         select(store, date_from="2022-09-01", date_to="2022-09-30")
 
 
+def test_an_event_counts_in_the_year_of_its_own_date_not_its_digest(store):
+    from selection_fixture import JP, _digest, _event
+
+    from kg.ingest import ingest_extractions
+    from kg.store import Store
+
+    text = "Japan reviewed its plans on December 28 and again on January 2."
+    new_year = Store.in_memory()
+    assert ingest_extractions(new_year, [_digest("9.1", "2024-01", [
+        _event(1, "Dated late 2023", text, countries=[JP], dates=[("2023-12-28", ("December 28",))]),
+        _event(2, "Undated", text, countries=[JP]),
+        _event(3, "Dated on both sides", text, countries=[JP],
+               dates=[("2024-01-02", ("January 2",)), ("2023-12-28", ("December 28",))]),
+    ])]).ok
+    assert events(select(new_year, countries=["JP"], date_from="2023", date_to="2023")) == {
+        event("9.1", 1), event("9.1", 3)}
+    assert events(select(new_year, date_from="2024-01")) == {event("9.1", 2)}
+
+
+def test_a_selection_for_drawing_labels_and_types_every_node_and_reads_no_more(store):
+    graph = select(store, entities=["Kishida"], hops=2, provenance=False, drawing=True)
+    assert events(graph) == {event("2.1", 1), event("2.5", 1)}
+    for entity in linked(graph):
+        assert graph.value(entity, RDFS.label) is not None, entity
+        assert graph.value(entity, RDF.type) is not None, entity
+    assert graph.value(person("fumio-kishida"), SKOS.altLabel) is None  # drawn pages show no aliases
+    assert graph.value(mint("digest", SERIES, "2.5"), URIRef("http://purl.org/dc/terms/title")) is not None
+
+
 def test_by_topic_and_by_digest(store):
     assert events(select(store, topics=["Missile Launches"])) == {event("1.17", 1), event("2.5", 1)}
     assert events(select(store, digests=["2.5"])) == {event("2.5", 1), event("2.5", 2)}

@@ -118,3 +118,16 @@ def test_unwritable_cache_still_loads(fresh_load, tmp_path, monkeypatch):
     blocker.write_text("x")
     monkeypatch.setenv("KG_CACHE", str(blocker / "cache"))
     assert vocab.load().term("country", "US").name == "United States"
+
+
+def test_exercise_and_operation_names_block_their_words():
+    found = vocab.load().find("Keen Sword and Operation Tomodachi and RIMPAC")
+    blocked = {(h.begin, h.end) for h in found if h.kind == "blocker"}
+    assert {(0, 10), (15, 34), (39, 45)} <= blocked
+
+
+def test_malformed_blocked_names_are_named(tmp_path):
+    vocab_dir, patterns_dir = _copy_bundled(tmp_path)
+    (patterns_dir / "not_entities.toml").write_text('exercises = ["Keen Sword", 3]\n')
+    with pytest.raises(VocabularyError, match=r"not_entities\.toml: 'exercises' must be a list"):
+        vocab.build(vocab_dir, patterns_dir)
