@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"comma-separated sections to run: {', '.join(SECTIONS)}")
     parser.add_argument("--endpoint-seconds", type=float, default=30.0,
                         help="how long the 8 endpoint clients run (default 30)")
+    parser.add_argument("--reuse-store", action="store_true",
+                        help="reuse the cached store of this scale even if kg/store.py or kg/ingest.py "
+                             "changed since it was loaded (saves the load at 100k)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results.md alone")
     args = parser.parse_args(argv)
     chosen = [name.strip() for name in args.only.split(",") if name.strip()] or list(SECTIONS)
@@ -51,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown section {', '.join(unknown)}; sections: {', '.join(SECTIONS)}")
 
-    context = Context(scale=args.scale, endpoint_seconds=args.endpoint_seconds)
+    context = Context(scale=args.scale, endpoint_seconds=args.endpoint_seconds,
+                      reuse_store=args.reuse_store)
     started = time.perf_counter()
     load_before = load_average()
     print(f"Benchmarks at {args.scale:,} events; load average {load_before}", flush=True)

@@ -22,6 +22,7 @@ class Context:
 
     scale: int
     seed: int = 7
+    reuse_store: bool = False  # take a cached store even if kg/store.py or kg/ingest.py changed
     endpoint_seconds: float = 30.0
     graphs: dict[int, SyntheticGraph] = field(default_factory=dict)
     stores: dict[int, LoadedStore] = field(default_factory=dict)
@@ -74,6 +75,13 @@ class Context:
                 key.update(path.read_bytes())
         folder = OUT / f"store-{events}-{key.hexdigest()[:12]}"
         done = folder.with_suffix(".json")
+        if self.reuse_store and not done.exists():
+            # Any finished store of this scale, even one loaded before kg/ingest.py changed.
+            finished = sorted(OUT.glob(f"store-{events}-*.json"), key=lambda path: path.stat().st_mtime)
+            if finished:
+                folder, done = finished[-1].with_suffix(""), finished[-1]
+                print(f"  reusing {folder.name} (loaded by an earlier version of kg/store.py or "
+                      "kg/ingest.py)", flush=True)
         if done.exists() and folder.exists():
             facts = json.loads(done.read_text())
             self.stores[events] = LoadedStore(folder, facts["load"], facts["summary"], True)

@@ -381,7 +381,9 @@ def _select_events(db: ox.Store, where: str, filters: _Filters | None = None) ->
         candidates = _date_candidates(db, filters)
         if not candidates:
             return set()
-        where = f"VALUES ?event {{ {' '.join(f'<{e}>' for e in sorted(candidates))} }} {where}"
+        # EXISTS: checked per candidate; as a join, Oxigraph looped over all the pattern's events
+        values = " ".join(f"<{e}>" for e in sorted(candidates))
+        where = f"VALUES ?event {{ {values} }} FILTER EXISTS {{ {where} }}"
     try:
         events = {row["event"].value
                   for row in db.query(f"SELECT DISTINCT ?event WHERE {{ {where} }}",
