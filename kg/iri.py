@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from functools import lru_cache
 
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
@@ -26,14 +27,23 @@ PREFIXES = {
 
 def base() -> str:
     """The data base IRI: `KG_BASE` or the default; always ends with '/' or '#'."""
-    value = os.environ.get("KG_BASE", DEFAULT_BASE)
+    return _normalized_base(os.environ.get("KG_BASE", DEFAULT_BASE))
+
+
+@lru_cache(maxsize=16)
+def _normalized_base(value: str) -> str:
     return value if value.endswith(("/", "#")) else value + "/"
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9.]+")
+
+
+# Cached: ingest mints thousands of IRIs from the same few hundred names and keys.
+@lru_cache(maxsize=65536)
 def slug(text: str) -> str:
     """Lower-case ASCII words joined by '-': 'Yasukazu Hamada' -> 'yasukazu-hamada'."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9.]+", "-", ascii_text.lower()).strip("-.") or "x"
+    return _NOT_SLUG.sub("-", ascii_text.lower()).strip("-.") or "x"
 
 
 def mint(kind: str, *parts: str | int, base_iri: str | None = None) -> URIRef:

@@ -1,7 +1,7 @@
 """Push the store's graphs to a remote SPARQL 1.1 store.
 
-Each named graph (one per digest, plus the summary graph) is replaced whole on the remote side,
-so pushing twice leaves one copy: either a Graph Store Protocol PUT per graph, or SPARQL Update
+Each named graph (one per digest, plus the entities and summary graphs) is replaced whole on the
+remote side, so pushing twice leaves one copy: either a Graph Store Protocol PUT per graph, or SPARQL Update
 (`DROP SILENT GRAPH`, then `INSERT DATA` in batches small enough for any server).
 """
 
@@ -69,8 +69,9 @@ class _Remote:
 
 
 def selected_graphs(store: ox.Store, volumes: list[str] | None = None) -> list[str]:
-    """The named graphs to push: every digest (or those of the given volumes) and the summary."""
-    summary = str(mint("graph", "summary"))
+    """The named graphs to push: every digest (or those of the given volumes), plus the entities
+    graph that describes what they link and the summary graph."""
+    shared = [str(mint("graph", "entities")), str(mint("graph", "summary"))]
     names = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
     if not volumes:
         return names
@@ -84,7 +85,7 @@ def selected_graphs(store: ox.Store, volumes: list[str] | None = None) -> list[s
         known = ", ".join(sorted(found))
         raise QueryError(f"no digest volume {', '.join(missing)} in the store (volumes: {known})")
     chosen = {iri for v in volumes for iri in found.get(v, [v])}
-    return sorted(chosen) + ([summary] if summary in names else [])
+    return sorted(chosen) + [iri for iri in shared if iri in names]
 
 
 def push(store_path: str | Path, endpoint: str | None = None, *, graph_store: str | None = None,
@@ -116,5 +117,5 @@ def push(store_path: str | Path, endpoint: str | None = None, *, graph_store: st
             pushed.append(Pushed(graph, len(lines)))
     finally:
         remote.close()
-        store.oxigraph = None
+        store.close()
     return pushed

@@ -221,13 +221,31 @@ class Store:
                        drop: Iterable[URIRef] = ()) -> None:
         """Replace each named graph with the given triples and drop the graphs in `drop`, as one
         unit: either all of it is written, or the store is left as it was (even after a crash)."""
+        self.update_graphs(graphs, drop=drop)
+
+    def update_graphs(self, replace: Mapping[URIRef, Graph | Iterable[Triple]] | None = None, *,
+                      add: Mapping[URIRef, Iterable[Triple]] | None = None,
+                      remove: Mapping[URIRef, Iterable[Triple]] | None = None,
+                      drop: Iterable[URIRef] = ()) -> None:
+        """One all-or-nothing write: replace whole graphs (`replace`), drop graphs (`drop`), and
+        change big graphs in place, removing the triples in `remove` and adding those in `add`
+        (the entities and summary graphs, whose rewriting would cost time proportional to the
+        store). Either all of it is written, or the store is left as it was (even after a crash)."""
         if self.read_only:
             raise StoreError(f"the store in {self.path} was opened read-only")
-        touched = [URIRef(iri) for iri in [*graphs, *drop]]
+        replace, add, remove = replace or {}, add or {}, remove or {}
+        dropped = [URIRef(iri) for iri in [*replace, *drop]]
+        touched = list(dict.fromkeys([*dropped, *map(URIRef, add), *map(URIRef, remove)]))
         with self._rollback_point(touched):
-            self.oxigraph.update(" ;\n".join(f"DROP SILENT GRAPH <{iri}>" for iri in touched))
-            for batch in _nquads_batches(graphs):  # a bad term here also rolls the write back
-                self.oxigraph.bulk_load(batch, format=ox.RdfFormat.N_QUADS)
+            if dropped:
+                self.oxigraph.update(" ;\n".join(f"DROP SILENT GRAPH <{iri}>" for iri in dropped))
+            for iri, triples in remove.items():
+                name = ox.NamedNode(str(iri))
+                for s, p, o in triples:
+                    self.oxigraph.remove(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), name))
+            for graphs in (replace, add):
+                for batch in _nquads_batches(graphs):  # a bad term here also rolls the write back
+                    self.oxigraph.bulk_load(batch, format=ox.RdfFormat.N_QUADS)
             self.oxigraph.flush()
 
     @contextmanager

@@ -145,7 +145,8 @@ def test_cli_push_selected_digest(store_path, virtuoso):
     assert "digest/us-japan-alliance-digest/4.7" in result.output
     assert "digest/us-japan-alliance-digest/4.3" not in result.output
     assert "graph/summary" in result.output
-    assert "Pushed 2 graphs" in result.output
+    assert "graph/entities" in result.output  # the pushed digest's labels come along
+    assert "Pushed 3 graphs" in result.output
 
 
 def test_kg_query_endpoint_runs_named_queries_remotely(store_path, virtuoso):
@@ -159,7 +160,7 @@ def test_kg_query_endpoint_runs_named_queries_remotely(store_path, virtuoso):
 def test_authenticated_push_and_query(store_path, virtuoso):
     secured = virtuoso + "-auth"  # Virtuoso's authenticated endpoint (Digest)
     sent = push(store_path, secured, user="dba", password="dba", volumes=["1.10"])
-    assert [item.graph.rsplit("/", 1)[-1] for item in sent] == ["1.10", "summary"]
+    assert [item.graph.rsplit("/", 1)[-1] for item in sent] == ["1.10", "entities", "summary"]
     result = CliRunner().invoke(cli, ["query", "--endpoint", secured, "--user", "dba", "--password", "dba",
                                       "ASK { ?s ?p ?o }"])
     assert result.output == "yes\n"
