@@ -169,8 +169,8 @@ def _store_run(store: Store, built: Mapping[URIRef, DigestTriples], replaced: li
 
 
 def _graph_size(store: Store, iri: URIRef) -> int:
-    return len(store.oxigraph.query(f"SELECT * WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}").__iter__().__class__ and
-               list(store.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(str(iri)))))
+    (row,) = store.rows(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}")
+    return int(row["n"])
 
 
 def _stored_triples(store: Store, iri: URIRef) -> Iterator[Triple]:
@@ -232,15 +232,15 @@ SELECT DISTINCT ?node WHERE {
 
 
 def entities_graph(store: Store, built: Mapping[URIRef, DigestTriples]) -> Graph:
-    """The entities graph as it will be once the digest graphs of `built` replace their namesakes
-    in `store`: the stored descriptions merged with those of the new digests, keeping only what an
-    event still links, directly or through another kept description (a person's country, a
-    membership's role, a topic's scheme). Each triple once, whatever the order of ingestion."""
+    """The entities graph recomputed from scratch as it will be once the digest graphs of `built`
+    replace their namesakes in `store`: the stored descriptions merged with those of the new
+    digests, keeping only what an event still links, directly or through another kept description
+    (a person's country, a membership's role, a topic's scheme). Each triple once, whatever the
+    order of ingestion. Reads the whole store; ingest uses `entities_changes`, which must agree."""
     iri = entities_graph_iri()
     by_subject: dict[Node, set[Triple]] = defaultdict(set)
-    for quad in store.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(str(iri))):
-        subject = to_rdflib(quad.subject)
-        by_subject[subject].add((subject, to_rdflib(quad.predicate), to_rdflib(quad.object)))
+    for triple in _stored_triples(store, iri):
+        by_subject[triple[0]].add(triple)
     for triples in built.values():
         for triple in triples.descriptions:
             by_subject[triple[0]].add(triple)
@@ -248,16 +248,99 @@ def entities_graph(store: Store, built: Mapping[URIRef, DigestTriples]) -> Graph
     replaced = ", ".join(f"<{name}>" for name in [*built, iri])
     roots = {row["node"] for row in store.rows(_STORED_ROOTS % replaced)}
     for triples in built.values():
-        for subject, predicate, value in triples.digest:
-            if predicate in _LINK_SET:
-                roots.add(value)
-            elif predicate == _ATTESTED_IN:
-                roots.add(subject)
+        roots |= _roots(triples.digest)
 
     graph = new_graph(iri)
     for triple in _reachable(by_subject, roots):
         graph.add(triple)
     return graph
+
+
+def entities_changes(store: Store, built: Mapping[URIRef, DigestTriples],
+                     replaced: Iterable[URIRef]) -> GraphChanges:
+    """What storing the digests of `built` (replacing the stored digests `replaced`) changes in
+    the entities graph: the new descriptions of kept entities go in, and the descriptions no
+    event reaches any more come out. Only the entities those digests link, before and after, are
+    looked at; the result is the graph `entities_graph` would give."""
+    graph_name = ox.NamedNode(str(entities_graph_iri()))
+    skipped = {str(iri) for iri in built}
+    new: dict[Node, set[Triple]] = defaultdict(set)
+    for triples in built.values():
+        for triple in triples.descriptions:
+            new[triple[0]].add(triple)
+    stored_cache: dict[Node, set[Triple]] = {}
+
+    def stored(node: Node) -> set[Triple]:
+        if node not in stored_cache:
+            stored_cache[node] = {
+                (node, to_rdflib(quad.predicate), to_rdflib(quad.object))
+                for quad in store.oxigraph.quads_for_pattern(ox.NamedNode(str(node)), None, None, graph_name)
+            } if isinstance(node, URIRef) else set()
+        return stored_cache[node]
+
+    def closure(roots: Iterable[Node]) -> set[Node]:
+        """The described nodes among `roots` and, in turn, whatever their descriptions point at."""
+        reached: set[Node] = set()
+        waiting = list(roots)
+        while waiting:
+            node = waiting.pop()
+            if node in reached or not (stored(node) or node in new):
+                continue
+            reached.add(node)
+            waiting.extend(value for _, _, value in stored(node) | new.get(node, set())
+                           if value not in reached)
+        return reached
+
+    def linked_by_another_digest(node: Node) -> bool:
+        term = ox.NamedNode(str(node))
+        for predicate in _OX_LINKS:
+            for quad in store.oxigraph.quads_for_pattern(None, predicate, term, None):
+                if quad.graph_name.value not in skipped:
+                    return True
+        for quad in store.oxigraph.quads_for_pattern(term, _OX_ATTESTED_IN, None, None):
+            if quad.graph_name.value not in skipped:
+                return True
+        return False
+
+    def pointed_at_from_outside(node: Node, candidates: set[Node]) -> bool:
+        """Whether a stored description outside `candidates` (so kept) points at `node`."""
+        for quad in store.oxigraph.quads_for_pattern(None, None, ox.NamedNode(str(node)), graph_name):
+            if to_rdflib(quad.subject) not in candidates:
+                return True
+        return False
+
+    new_roots: set[Node] = set()
+    for triples in built.values():
+        new_roots |= _roots(triples.digest)
+    old_roots: set[Node] = set()
+    for iri in replaced:
+        old_roots |= _roots(_stored_triples(store, iri))
+    kept_by_new = closure(new_roots)
+    # Only what the replaced digests reached may lose its last link; the rest stays reached.
+    candidates = closure(old_roots) - kept_by_new
+    still_reached = closure(node for node in candidates
+                            if linked_by_another_digest(node) or pointed_at_from_outside(node, candidates))
+    dropped = candidates - still_reached
+
+    changes = GraphChanges()
+    for node in dropped:
+        changes.remove |= stored(node)
+    for node, triples in new.items():
+        if node in dropped or not (node in kept_by_new or node in still_reached or stored(node)):
+            continue
+        changes.add |= triples - stored(node)
+    return changes
+
+
+def _roots(triples: Iterable[Triple]) -> set[Node]:
+    """The entities a digest graph's events link and the memberships it attests."""
+    roots = set()
+    for subject, predicate, value in triples:
+        if predicate in _LINK_SET:
+            roots.add(value)
+        elif predicate == _ATTESTED_IN:
+            roots.add(subject)
+    return roots
 
 
 def _reachable(by_subject: Mapping[Node, set[Triple]], roots: Iterable[Node]) -> Iterator[Triple]:
@@ -284,8 +367,12 @@ _PERSONS = "SELECT DISTINCT ?g ?person WHERE { GRAPH ?g { ?person a foaf:Person 
 _LINKS = (SEM.hasActor, SEM.hasPlace, AK.involvesCountry, DCTERMS.subject, SEM.eventType)
 # Terms bound once for the loop over new triples: rdflib namespaces make a new URIRef per access.
 _LINK_SET, _INVOLVES_COUNTRY, _ATTESTED_IN = frozenset(_LINKS), AK.involvesCountry, AK.attestedIn
+_OX_LINKS = tuple(ox.NamedNode(str(link)) for link in _LINKS)
+_OX_ATTESTED_IN, _OX_TYPE = ox.NamedNode(str(_ATTESTED_IN)), ox.NamedNode(str(RDF.type))
 _TYPE, _EVENT, _PERSON, _DATE = RDF.type, SEM.Event, FOAF.Person, XSD.date
+_OX_PERSON = ox.NamedNode(str(_PERSON))
 _TIMESTAMP, _DERIVED_FROM, _ISSUED = SEM.hasTimeStamp, PROV.wasDerivedFrom, DCTERMS.issued
+_WEIGHT, _EVENT_COUNT = AK.weight, AK.eventCount
 
 _EVENT_MONTHS = """
 SELECT ?g ?event (MIN(?day) AS ?first_day) (SAMPLE(?issued) AS ?published) WHERE { GRAPH ?g {
@@ -304,7 +391,7 @@ class _EventFacts:
 
 
 def _event_facts(store: Store, skip_graphs: set[str], persons: set[URIRef]) -> dict[str, _EventFacts]:
-    """Per event: the entities it links, its persons and countries, its month."""
+    """Per event of the whole store: the entities it links, its persons and countries, its month."""
     facts: dict[str, _EventFacts] = defaultdict(_EventFacts)
     for row in store.rows(_EVENT_LINKS):
         if str(row["g"]) in skip_graphs:
@@ -328,7 +415,7 @@ def _event_facts(store: Store, skip_graphs: set[str], persons: set[URIRef]) -> d
 
 
 def _new_event_facts(triples: Iterable[Triple], persons: set[URIRef]) -> dict[str, _EventFacts]:
-    """The same facts as `_event_facts`, read from the triples of a digest graph not yet stored."""
+    """The same facts as `_event_facts`, read from the triples of one digest graph."""
     links: dict[URIRef, list[tuple[URIRef, URIRef]]] = defaultdict(list)
     events, days, sources, issued = set(), defaultdict(list), {}, {}
     for subject, predicate, value in triples:
@@ -357,11 +444,57 @@ def _new_event_facts(triples: Iterable[Triple], persons: set[URIRef]) -> dict[st
     return facts
 
 
+# A summary weight is a sum over events, kept per slot: ("pair", category, a, b) for a
+# co-occurrence, ("month", country, "YYYY-MM") for a monthly count, ("events", entity) for
+# ak:eventCount.
+Slot = tuple
+
+
+def _weights(facts: Iterable[_EventFacts]) -> Counter[Slot]:
+    """What the events contribute to each summary weight."""
+    weights: Counter[Slot] = Counter()
+    for event in facts:
+        for entity in event.entities:
+            weights["events", entity] += 1
+        for category, members in (("person", event.persons), ("country", event.countries)):
+            for a, b in combinations(sorted(members), 2):
+                weights["pair", category, a, b] += 1
+        if event.month:
+            for country in event.countries:
+                weights["month", country, event.month] += 1
+    return weights
+
+
+def _slot_node(slot: Slot) -> tuple[URIRef, URIRef]:
+    """The node holding a slot's weight, and the property giving it."""
+    if slot[0] == "events":
+        return slot[1], _EVENT_COUNT
+    if slot[0] == "pair":
+        return mint("cooccurrence", slot[1], _key(slot[2]), _key(slot[3])), _WEIGHT
+    return mint("monthly_count", _key(slot[1]), slot[2]), _WEIGHT
+
+
+def _slot_triples(slot: Slot, weight: int) -> list[Triple]:
+    """The summary triples of one slot with its weight (docs/design.md, "Summary graph")."""
+    node, weight_property = _slot_node(slot)
+    if slot[0] == "pair":
+        _, category, a, b = slot
+        return [(node, _TYPE, AK.CoOccurrence), (node, AK.category, Literal(category)),
+                (node, AK.member, a), (node, AK.member, b), (node, _WEIGHT, Literal(weight))]
+    if slot[0] == "month":
+        _, country, month = slot
+        return [(node, _TYPE, AK.MonthlyCount), (node, AK.country, country),
+                (node, AK.month, Literal(month, datatype=XSD.gYearMonth)),
+                (node, _WEIGHT, Literal(weight))]
+    return [(node, weight_property, Literal(weight))]
+
+
 def summary_graph(store: Store, new_graphs: Mapping[URIRef, Iterable[Triple]]) -> Graph:
-    """The summary graph as it will be once `new_graphs` (digest graphs, and the entities graph
-    if it changes) replace their namesakes in `store`: person-person and country-country
-    co-occurrence weights, monthly event counts per country, and the number of events linking
-    each entity."""
+    """The summary graph recomputed from scratch as it will be once `new_graphs` (digest graphs,
+    and the entities graph if it changes) replace their namesakes in `store`: person-person and
+    country-country co-occurrence weights, monthly event counts per country, and the number of
+    events linking each entity. Reads the whole store; ingest uses `summary_changes`, which must
+    agree."""
     summary_iri, entities_iri = mint("graph", "summary"), entities_graph_iri()
     skip_graphs = {str(iri) for iri in new_graphs} | {str(summary_iri)}
     persons = {row["person"] for row in store.rows(_PERSONS) if str(row["g"]) not in skip_graphs}
@@ -371,34 +504,56 @@ def summary_graph(store: Store, new_graphs: Mapping[URIRef, Iterable[Triple]]) -
     for iri, triples in new_graphs.items():
         if iri != entities_iri:
             facts.update(_new_event_facts(triples, persons))
-
-    pairs: Counter[tuple[str, URIRef, URIRef]] = Counter()
-    monthly: Counter[tuple[URIRef, str]] = Counter()
-    event_counts: Counter[URIRef] = Counter()
-    for event in facts.values():
-        event_counts.update(event.entities)
-        for category, members in (("person", event.persons), ("country", event.countries)):
-            pairs.update((category, a, b) for a, b in combinations(sorted(members), 2))
-        if event.month:
-            monthly.update((country, event.month) for country in event.countries)
-
     graph = new_graph(summary_iri)
-    for (category, a, b), weight in pairs.items():
-        node = mint("cooccurrence", category, _key(a), _key(b))
-        graph.add((node, RDF.type, AK.CoOccurrence))
-        graph.add((node, AK.category, Literal(category)))
-        graph.add((node, AK.member, a))
-        graph.add((node, AK.member, b))
-        graph.add((node, AK.weight, Literal(weight)))
-    for (country, month), weight in monthly.items():
-        node = mint("monthly_count", _key(country), month)
-        graph.add((node, RDF.type, AK.MonthlyCount))
-        graph.add((node, AK.country, country))
-        graph.add((node, AK.month, Literal(month, datatype=XSD.gYearMonth)))
-        graph.add((node, AK.weight, Literal(weight)))
-    for entity, count in event_counts.items():
-        graph.add((entity, AK.eventCount, Literal(count)))
+    for slot, weight in _weights(facts.values()).items():
+        for triple in _slot_triples(slot, weight):
+            graph.add(triple)
     return graph
+
+
+def summary_changes(store: Store, built: Mapping[URIRef, DigestTriples],
+                    replaced: Iterable[URIRef]) -> GraphChanges | None:
+    """What storing the digests of `built` (replacing the stored digests `replaced`) changes in
+    the summary graph: every weight is a sum over events, so the replaced digests' events are
+    taken off, the new ones added, and only the slots whose weight moves are rewritten (a slot
+    whose weight reaches 0 is removed). None when the store has digests but no summary graph to
+    update (it must then be made whole)."""
+    summary_name = ox.NamedNode(str(mint("graph", "summary")))
+    entities_name = ox.NamedNode(str(entities_graph_iri()))
+    replaced = list(replaced)
+    if not store.oxigraph.contains_named_graph(summary_name) and any(
+            str(digest.iri) not in {str(iri) for iri in built} for digest in store.digests()):
+        return None
+
+    delta: Counter[Slot] = Counter()
+    for triples in built.values():
+        persons = {subject for subject, predicate, value in triples.descriptions
+                   if predicate == _TYPE and value == _PERSON}
+        delta.update(_weights(_new_event_facts(triples.digest, persons).values()))
+    for iri in replaced:
+        stored = list(_stored_triples(store, iri))
+        actors = {value for _, predicate, value in stored if predicate in _LINK_SET}
+        persons = {actor for actor in actors if isinstance(actor, URIRef) and ox.Quad(
+            ox.NamedNode(str(actor)), _OX_TYPE, _OX_PERSON, entities_name) in store.oxigraph}
+        delta.subtract(_weights(_new_event_facts(stored, persons).values()))
+
+    changes = GraphChanges()
+    for slot, change in delta.items():
+        if not change:
+            continue
+        node, weight_property = _slot_node(slot)
+        before = 0
+        for quad in store.oxigraph.quads_for_pattern(
+                ox.NamedNode(str(node)), ox.NamedNode(str(weight_property)), None, summary_name):
+            before = int(quad.object.value)
+        after = before + change
+        if after < 0:
+            raise KGError(f"the summary graph is out of step with the digests ({node} would weigh {after})")
+        old = set(_slot_triples(slot, before)) if before else set()
+        new = set(_slot_triples(slot, after)) if after else set()
+        changes.remove |= old - new
+        changes.add |= new - old
+    return changes
 
 
 def _key(iri: URIRef) -> str:

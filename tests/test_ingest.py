@@ -223,7 +223,7 @@ def test_a_crash_before_writing_leaves_the_store_as_it_was(store_dir, two_meetin
     with Store.open(store_dir, create=True) as store:
         ingest_extractions(store, two_meetings[:1])
         before = set(store.oxigraph)
-        monkeypatch.setattr(kg.ingest, "summary_graph", out_of_memory)
+        monkeypatch.setattr(kg.ingest, "summary_changes", out_of_memory)
         with pytest.raises(MemoryError):
             ingest_extractions(store, two_meetings)
         assert set(store.oxigraph) == before
