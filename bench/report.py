@@ -187,29 +187,42 @@ def load_average() -> str:
 
 
 def write_results(scale: int, tables: list[Table], elapsed: float, load_before: str) -> Path:
-    """Replace this scale's block in bench/results.md, keeping the other scales' blocks."""
+    """Write this run's tables into this scale's block of bench/results.md: a table measured in
+    this run replaces the one of the same title, tables of earlier runs (other sections) stay,
+    and other scales' blocks stay."""
     begin, end = f"<!-- scale {scale} -->", f"<!-- /scale {scale} -->"
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    block = "\n".join([
-        begin,
-        f"## {scale:,} events",
-        "",
-        f"Run {now} on {machine()}; {versions()}. One run; medians of 3 repetitions where cheap. "
-        f"The whole run took {elapsed / 60:.1f} min; load average {load_before} at the start, "
-        f"{load_average()} at the end. Figures on a shared 2-core machine are noisy (other work "
-        "ran beside this): read them as orders of magnitude against the baselines.",
-        "",
-        *(table.markdown() for table in tables),
-        end,
-    ])
-    header = ("# Benchmark results\n\nWritten by `make bench` (`python -m bench`); each scale's block is "
-              "replaced by the next run at that scale. Baselines are the figures in "
-              "`/work/shared/notes/measurements.md` (same kind of machine) or the targets of the "
+    stamp = f"_Measured in the run of {now} (load average {load_before} at its start)._"
+    header = ("# Benchmark results\n\nWritten by `make bench` (`python -m bench`). Each scale has a "
+              "block; a table is replaced by the next run that measures it. Baselines are the figures "
+              "in `/work/shared/notes/measurements.md` (same kind of machine) or the targets of the "
               "issues; ratio = figure ÷ baseline.\n")
     text = RESULTS.read_text() if RESULTS.exists() else header
     blocks = {int(m.group(1)): m.group(0) for m in
               re.finditer(r"<!-- scale (\d+) -->.*?<!-- /scale \1 -->", text, re.S)}
-    blocks[scale] = block
+    sections: dict[str, str] = {}
+    if scale in blocks:
+        for part in blocks[scale].split("\n### ")[1:]:
+            part = part.replace(end, "").rstrip() + "\n"
+            sections[part.split("\n", 1)[0]] = "### " + part
+    for table in tables:
+        title, rest = table.markdown().split("\n", 1)
+        sections[title.removeprefix("### ")] = f"{title}\n\n{stamp}\n{rest}"
+    for title in [t for t in sections if t.endswith(": failed")]:
+        if any(other.lower().startswith(title.split(":")[0]) for other in sections if other != title):
+            del sections[title]
+    blocks[scale] = "\n".join([
+        begin,
+        f"## {scale:,} events",
+        "",
+        f"Latest run {now} on {machine()}; {versions()}. One run; medians of 3 repetitions where "
+        f"cheap. That run took {elapsed / 60:.1f} min; load average {load_before} at the start, "
+        f"{load_average()} at the end. Figures on a shared 2-core machine are noisy (other work "
+        "ran beside these runs): read them as orders of magnitude against the baselines.",
+        "",
+        *sections.values(),
+        end,
+    ])
     preamble = re.split(r"<!-- scale \d+ -->", text, maxsplit=1)[0].rstrip() + "\n"
     RESULTS.write_text(preamble + "\n" + "\n\n".join(blocks[key] for key in sorted(blocks)) + "\n")
     return RESULTS

@@ -21,7 +21,7 @@ from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from kg.errors import InputError
-from kg.iri import AK, ITSRDF, NIF, PREFIXES, SEM, WD, mint
+from kg.iri import AK, ITSRDF, NIF, PREFIXES, SEM, WD, base, mint
 from kg.model import DateRef, Digest, Entity, Event, Extraction
 from kg.resources import resource
 
@@ -84,14 +84,14 @@ def new_graph(identifier: URIRef | None = None) -> Graph:
     return graph
 
 
-def digest_iri(digest: Digest) -> URIRef:
+def digest_iri(digest: Digest, base_iri: str | None = None) -> URIRef:
     """The IRI of a digest, which is also the name of its graph."""
-    return mint("digest", digest.series, digest.volume)
+    return mint("digest", digest.series, digest.volume, base_iri=base_iri)
 
 
-def entity_iri(entity: Entity) -> URIRef:
+def entity_iri(entity: Entity, base_iri: str | None = None) -> URIRef:
     """The one IRI of a real-world entity, whichever digest names it."""
-    return mint(entity.kind, entity.key)
+    return mint(entity.kind, entity.key, base_iri=base_iri)
 
 
 def entities_graph_iri() -> URIRef:
@@ -111,9 +111,10 @@ def build_triples(extraction: Extraction) -> DigestTriples:
     """The triples of one digest's named graph and the descriptions of the entities it links."""
     digest = extraction.digest
     built = DigestTriples()
-    _add_digest(built.digest, digest)
+    root = base()  # looked up once: a digest mints thousands of IRIs
+    _add_digest(built.digest, digest, root)
     for event in extraction.events:
-        _add_event(built, digest, event)
+        _add_event(built, digest, event, root)
     return built
 
 
@@ -134,8 +135,8 @@ def ontology_graph() -> Graph:
     return graph
 
 
-def _add_digest(triples: set[Triple], digest: Digest) -> None:
-    node = digest_iri(digest)
+def _add_digest(triples: set[Triple], digest: Digest, root: str) -> None:
+    node = digest_iri(digest, root)
     triples.add((node, RDF.type, AK.Digest))
     triples.add((node, RDF.type, PROV.Entity))
     triples.add((node, DCTERMS.title, _literal(digest.title)))
@@ -145,16 +146,16 @@ def _add_digest(triples: set[Triple], digest: Digest) -> None:
     triples.add((node, DCTERMS.source, _literal(digest.source)))
 
 
-def _add_event(built: DigestTriples, digest: Digest, event: Event) -> None:
+def _add_event(built: DigestTriples, digest: Digest, event: Event, root: str) -> None:
     triples, descriptions = built.digest, built.descriptions
-    node = mint("event", digest.series, digest.volume, event.position)
+    node = mint("event", digest.series, digest.volume, event.position, base_iri=root)
     triples.add((node, RDF.type, SEM.Event))
     triples.add((node, RDF.type, NIF.Context))
     if event.headline:
         triples.add((node, RDFS.label, _literal(event.headline)))
     triples.add((node, DCTERMS.description, _literal(event.text)))
     triples.add((node, AK.position, _literal(event.position)))
-    triples.add((node, PROV.wasDerivedFrom, digest_iri(digest)))
+    triples.add((node, PROV.wasDerivedFrom, digest_iri(digest, root)))
 
     links = (
         (SEM.hasActor, event.persons),
@@ -168,19 +169,19 @@ def _add_event(built: DigestTriples, digest: Digest, event: Event) -> None:
     where = f"{digest.source}, event {event.position}"
     for predicate, entities in links:
         for entity in entities:
-            triples.add((node, predicate, entity_iri(entity)))
-            _describe(descriptions, entity, country_names)
+            triples.add((node, predicate, entity_iri(entity, root)))
+            _describe(descriptions, entity, country_names, root)
     for date in event.dates:
         triples.add((node, SEM.hasTimeStamp, date_literal(date.value, where)))
     for person in event.persons:
         if person.role:
-            _add_membership(built, person, node, _attested_on(event.dates, digest, where))
-    _add_mentions(triples, digest, event, node, where)
+            _add_membership(built, person, node, _attested_on(event.dates, digest, where), root)
+    _add_mentions(triples, digest, event, node, where, root)
 
 
-def _describe(triples: set[Triple], entity: Entity, country_names: dict[str, str]) -> None:
+def _describe(triples: set[Triple], entity: Entity, country_names: dict[str, str], root: str) -> None:
     """Label, types, country and sameAs of an entity."""
-    node = entity_iri(entity)
+    node = entity_iri(entity, root)
     kind = entity.kind
     types = {
         "person": (FOAF.Person, SEM.Actor),
@@ -208,15 +209,16 @@ def _describe(triples: set[Triple], entity: Entity, country_names: dict[str, str
     if entity.wikidata:
         triples.add((node, OWL.sameAs, WD[entity.wikidata]))
     if entity.country and kind in ("person", "organization", "place"):
-        country = mint("country", entity.country)
+        country = mint("country", entity.country, base_iri=root)
         triples.add((node, AK.nationality if kind == "person" else AK.country, country))
-        _describe_country_code(triples, entity.country, country_names)
+        _describe_country_code(triples, entity.country, country_names, root)
 
 
-def _describe_country_code(triples: set[Triple], code: str, country_names: dict[str, str]) -> None:
+def _describe_country_code(triples: set[Triple], code: str, country_names: dict[str, str],
+                           root: str) -> None:
     """A country known only by its code (a person's nationality the event does not list)."""
     code = code.upper()
-    node = mint("country", code)
+    node = mint("country", code, base_iri=root)
     if (node, RDF.type, AK.Country) in triples:
         return
     name = country_names.get(code)
@@ -235,18 +237,19 @@ def _attested_on(dates: list[DateRef], digest: Digest, where: str) -> Literal:
     return date_literal(full_dates[0], where) if full_dates else date_literal(digest.published, where)
 
 
-def _add_membership(built: DigestTriples, person: Entity, event_node: URIRef, attested_on: Literal) -> None:
+def _add_membership(built: DigestTriples, person: Entity, event_node: URIRef, attested_on: Literal,
+                    root: str) -> None:
     """The membership itself is a description; where and when the digest attests it is the digest's."""
-    role = mint("role", person.role)
-    membership = mint("membership", person.key, person.role)
+    role = mint("role", person.role, base_iri=root)
+    membership = mint("membership", person.key, person.role, base_iri=root)
     descriptions = built.descriptions
     descriptions.add((role, RDF.type, ORG.Role))
     descriptions.add((role, RDFS.label, _literal(person.role)))
     descriptions.add((membership, RDF.type, ORG.Membership))
-    descriptions.add((membership, ORG.member, entity_iri(person)))
+    descriptions.add((membership, ORG.member, entity_iri(person, root)))
     descriptions.add((membership, ORG.role, role))
     if person.country:
-        descriptions.add((membership, ORG.organization, mint("country", person.country)))
+        descriptions.add((membership, ORG.organization, mint("country", person.country, base_iri=root)))
     built.digest.add((membership, AK.attestedIn, event_node))
     built.digest.add((membership, AK.attestedOn, attested_on))
 
@@ -261,7 +264,8 @@ def _event_entities(event: Event) -> Iterable[Entity]:
         yield event.event_type
 
 
-def _add_mentions(triples: set[Triple], digest: Digest, event: Event, event_node: URIRef, where: str) -> None:
+def _add_mentions(triples: set[Triple], digest: Digest, event: Event, event_node: URIRef, where: str,
+                  root: str) -> None:
     """One nif:Phrase per span, pointing at every entity those words name or imply."""
     words: dict[tuple[int, int], str] = {}
     targets: dict[tuple[int, int], set[URIRef]] = defaultdict(set)
@@ -269,7 +273,7 @@ def _add_mentions(triples: set[Triple], digest: Digest, event: Event, event_node
     for entity in _event_entities(event):
         for span in entity.spans:
             words[span.begin, span.end] = span.text
-            targets[span.begin, span.end].add(entity_iri(entity))
+            targets[span.begin, span.end].add(entity_iri(entity, root))
     for date in event.dates:
         for span in date.spans:
             words[span.begin, span.end] = span.text
@@ -277,7 +281,7 @@ def _add_mentions(triples: set[Triple], digest: Digest, event: Event, event_node
     for (begin, end), text in words.items():
         if not (0 <= begin < end <= len(event.text)) or event.text[begin:end] != text:
             raise InputError(where, f"span {begin}-{end} {text!r} does not match the bullet text")
-        node = mint("mention", digest.series, digest.volume, event.position, begin, end)
+        node = mint("mention", digest.series, digest.volume, event.position, begin, end, base_iri=root)
         triples.add((node, RDF.type, NIF.Phrase))
         triples.add((node, NIF.referenceContext, event_node))
         triples.add((node, NIF.beginIndex, _literal(begin)))

@@ -1,10 +1,11 @@
 """Ingest: source files -> read, extract, build, validate -> the store, plus the entities and
 summary graphs.
 
-A run is all or nothing for the store: every good digest of the run, the updated entities graph
-and the recomputed summary graph are written as one unit (`Store.replace_graphs`), after
-everything has been read and built. A bad file gives one line in the report (file and reason)
-and the good files still go in.
+A run is all or nothing for the store: every good digest of the run and the changes it makes to
+the entities and summary graphs are written as one unit (`Store.update_graphs`), after
+everything has been read and built. Those changes are worked out from the run's digests and the
+stored graphs of the digests they replace, so a run costs the same in a small or a large store.
+A bad file gives one line in the report (file and reason) and the good files still go in.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import chain, combinations
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -111,7 +112,7 @@ def ingest_extractions(store: Store, extractions: Iterable[Extraction], *, valid
     report = report or IngestReport()
     built: dict[URIRef, DigestTriples] = {}
     sources: dict[URIRef, str] = {}
-    stored_before = {str(d.iri) for d in store.digests()}
+    replaced: list[URIRef] = []  # the run's digests the store already holds
     for extraction in extractions:
         digest = extraction.digest
         iri = digest_iri(digest)
@@ -134,15 +135,17 @@ def ingest_extractions(store: Store, extractions: Iterable[Extraction], *, valid
                 continue
         built[iri] = triples
         sources[iri] = digest.source
-        counts = graph_counts(triples.digest | triples.descriptions)
+        if store.oxigraph.contains_named_graph(ox.NamedNode(str(iri))):
+            replaced.append(iri)
+        counts = graph_counts(chain(triples.digest, triples.descriptions))
         counts["triples"] = len(triples.digest)
         report.digests.append(DigestReport(
             source=digest.source, iri=str(iri), title=digest.title, volume=digest.volume,
             published=digest.published, counts=counts, warnings=list(digest.warnings),
-            replaced=str(iri) in stored_before,
+            replaced=iri in replaced,
         ))
     if built:
-        _store_run(store, built, [iri for iri in built if str(iri) in stored_before])
+        _store_run(store, built, replaced)
         report.entity_triples = _graph_size(store, entities_graph_iri())
         report.summary_triples = _graph_size(store, mint("graph", "summary"))
     if not report.seconds:
@@ -205,7 +208,7 @@ def graph_counts(triples: Iterable[Triple]) -> dict[str, int]:
     count = 0
     for subject, predicate, rdf_type in triples:
         count += 1
-        if predicate == _TYPE:
+        if predicate in _TYPE_ONLY:
             typed[rdf_type].add(subject)
     countries = typed[AK.Country]
     return {
@@ -338,7 +341,7 @@ def _roots(triples: Iterable[Triple]) -> set[Node]:
     for subject, predicate, value in triples:
         if predicate in _LINK_SET:
             roots.add(value)
-        elif predicate == _ATTESTED_IN:
+        elif predicate in _ATTESTED_IN_ONLY:
             roots.add(subject)
     return roots
 
@@ -373,6 +376,11 @@ _TYPE, _EVENT, _PERSON, _DATE = RDF.type, SEM.Event, FOAF.Person, XSD.date
 _OX_PERSON = ox.NamedNode(str(_PERSON))
 _TIMESTAMP, _DERIVED_FROM, _ISSUED = SEM.hasTimeStamp, PROV.wasDerivedFrom, DCTERMS.issued
 _WEIGHT, _EVENT_COUNT = AK.weight, AK.eventCount
+# One-element sets: `term in {x}` compares hashes first, far cheaper than rdflib's `term == x`.
+_TYPE_ONLY, _EVENT_ONLY = frozenset({_TYPE}), frozenset({_EVENT})
+_ATTESTED_IN_ONLY = frozenset({_ATTESTED_IN})
+_FACT_PREDICATES = {**dict.fromkeys(_LINKS, "link"), _TYPE: "type", _TIMESTAMP: "day",
+                    _DERIVED_FROM: "source", _ISSUED: "issued"}
 
 _EVENT_MONTHS = """
 SELECT ?g ?event (MIN(?day) AS ?first_day) (SAMPLE(?issued) AS ?published) WHERE { GRAPH ?g {
@@ -419,15 +427,20 @@ def _new_event_facts(triples: Iterable[Triple], persons: set[URIRef]) -> dict[st
     links: dict[URIRef, list[tuple[URIRef, URIRef]]] = defaultdict(list)
     events, days, sources, issued = set(), defaultdict(list), {}, {}
     for subject, predicate, value in triples:
-        if predicate in _LINK_SET:
+        role = _FACT_PREDICATES.get(predicate)  # a dict lookup: rdflib's == is slow Python code
+        if role is None:
+            continue
+        if role == "link":
             links[subject].append((predicate, value))
-        elif predicate == _TYPE and value == _EVENT:
-            events.add(subject)
-        elif predicate == _TIMESTAMP and value.datatype == _DATE:
-            days[subject].append(str(value))
-        elif predicate == _DERIVED_FROM:
+        elif role == "type":
+            if value in _EVENT_ONLY:
+                events.add(subject)
+        elif role == "day":
+            if value.datatype == _DATE:
+                days[subject].append(str(value))
+        elif role == "source":
             sources[subject] = value
-        elif predicate == _ISSUED:
+        else:
             issued[subject] = str(value)
     facts = {}
     for event in events:

@@ -56,7 +56,12 @@ def mint(kind: str, *parts: str | int, base_iri: str | None = None) -> URIRef:
     mint("cooccurrence", "person" | "country", key_a, key_b) (order-free);
     mint("monthly_count", iso_country, "YYYY-MM").
     """
-    root = base_iri or base()
+    return _mint(kind, parts, base_iri or base())
+
+
+# Cached: an entity's IRI is minted once per mention of it (rdflib checks each new IRI's syntax).
+@lru_cache(maxsize=65536)
+def _mint(kind: str, parts: tuple[str | int, ...], root: str) -> URIRef:
     if kind in ("digest", "event", "mention"):
         series, volume, *rest = parts
         path = f"digest/{slug(str(series))}/{volume}"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Dataset
+from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
 from bench.synthetic import EVENTS_PER_DIGEST, extraction, extractions, nquads_lines, write_nquads
-from kg.build import build_graph, digest_iri
+from kg.build import build_graph, build_triples, digest_iri, entities_graph_iri
 from kg.validate import validate
 
 
@@ -47,14 +47,23 @@ def test_a_few_persons_are_busy() -> None:
     assert ranked[0] > 20 * ranked[len(ranked) // 2]
 
 
-def test_nquads_are_the_builders_graph_in_the_digests_named_graph() -> None:
+def test_nquads_are_the_digest_graph_and_the_entities_graph() -> None:
     item = extraction(0, 2)
     dataset = Dataset()
     dataset.parse(data=nquads_lines(item), format="nquads")
-    name = digest_iri(item.digest)
-    assert {g.identifier for g in dataset.graphs() if len(g)} == {name}
-    assert isomorphic(dataset.graph(name), build_graph(item))
+    name, entities = digest_iri(item.digest), entities_graph_iri()
+    assert {g.identifier for g in dataset.graphs() if len(g)} == {name, entities}
+    built = build_triples(item)
+    assert set(dataset.graph(name)) == built.digest
+    assert set(dataset.graph(entities)) == built.descriptions
+    together = Graph()
+    for triple in built.digest | built.descriptions:
+        together.add(triple)
+    assert isomorphic(together, build_graph(item))
     assert validate(build_graph(item)).conforms
+    described: set = set()
+    nquads_lines(item, described)
+    assert entities.n3() not in nquads_lines(item, described)  # descriptions written once
 
 
 def test_written_file_loads_into_oxigraph_and_is_reused(tmp_path: Path) -> None:
@@ -62,10 +71,11 @@ def test_written_file_loads_into_oxigraph_and_is_reused(tmp_path: Path) -> None:
     assert not first.cached
     store = ox.Store()
     store.bulk_load(path=str(first.path), format=ox.RdfFormat.N_QUADS)
-    assert len(store) == first.quads
+    assert 0 < len(store) <= first.quads
     graphs = {g.value for g in store.named_graphs()}
-    assert graphs == {str(digest_iri(e.digest)) for e in extractions(12)}
-    assert len(graphs) == 3  # 12 events round up to whole 5-event digests
+    digests = {str(digest_iri(e.digest)) for e in extractions(12)}
+    assert graphs == digests | {str(entities_graph_iri())}
+    assert len(digests) == 3  # 12 events round up to whole 5-event digests
     events = store.query("SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { GRAPH ?g { ?e a "
                          "<http://semanticweb.cs.vu.nl/2009/11/sem/Event> } }")
     assert int(next(iter(events))["n"].value) == 15

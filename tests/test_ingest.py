@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from rdflib import Literal, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import RDFS, XSD
 
 import kg.ingest
@@ -131,17 +132,17 @@ def test_the_entities_graph_is_the_same_whatever_the_order_of_ingestion(tmp_path
 
 def test_a_failed_write_of_the_entities_graph_leaves_the_store_as_it_was(store_dir, two_meetings,
                                                                         monkeypatch):
-    real_entities_graph = kg.ingest.entities_graph
+    real_entities_changes = kg.ingest.entities_changes
 
     def unstorable(*args):
-        graph = real_entities_graph(*args)
-        graph.add((HAMADA, RDFS.label, URIRef("not an IRI")))
-        return graph
+        changes = real_entities_changes(*args)
+        changes.add.add((HAMADA, RDFS.label, URIRef("not an IRI")))
+        return changes
 
     with Store.open(store_dir, create=True) as store:
         ingest_extractions(store, two_meetings[:1])
         before = set(store.oxigraph)
-        monkeypatch.setattr(kg.ingest, "entities_graph", unstorable)
+        monkeypatch.setattr(kg.ingest, "entities_changes", unstorable)
         with pytest.raises(StoreError, match="left as it was"):
             ingest_extractions(store, two_meetings)
         assert set(store.oxigraph) == before
@@ -401,3 +402,63 @@ def test_progress_is_reported_once_per_file(store_dir, digest_folder):
             (done, total, path.name)))
     assert calls == [(1, 3, "notes.txt"), (2, 3, "us-japan-alliance-digest-vol-1.17.txt"),
                      (3, 3, "us-japan-alliance-digest-vol-1.18.txt")]
+
+
+def _without_austin(extraction):
+    for event in extraction.events:
+        event.persons = [person for person in event.persons if person.key != "lloyd-austin"]
+    return extraction
+
+
+def _assert_graphs_match_a_recomputation(store):
+    """What ingest keeps up to date run by run equals the entities and summary graphs made from
+    scratch out of the stored digests."""
+    assert isomorphic(store.graph(ENTITIES), kg.ingest.entities_graph(store, {}))
+    assert isomorphic(store.graph(SUMMARY), kg.ingest.summary_graph(store, {}))
+
+
+def test_entities_and_summary_kept_run_by_run_equal_a_recomputation(tmp_path, meeting_extraction):
+    runs = [
+        [meeting_extraction("1.17", "2022-09", "2022-09-14", "September 14"),
+         meeting_extraction("2.1", "2023-01", "2023-01-11", "January 11")],
+        # 1.17 again, a month later and without Austin: his weights drop by one.
+        [_without_austin(meeting_extraction("1.17", "2022-09", "2022-10-03", "October 3"))],
+        # 2.1 without Austin too: nothing links him, his membership or his role any more.
+        [_without_austin(meeting_extraction("2.1", "2023-01", "2023-01-11", "January 11"))],
+        # Two replaced and one new digest in one run, Austin back.
+        [meeting_extraction("1.17", "2022-09", "2022-09-14", "September 14"),
+         _without_austin(meeting_extraction("2.1", "2023-01", "2023-02-02", "February 2")),
+         meeting_extraction("3.4", "2024-03", "2024-03-08", "March 8")],
+    ]
+    with Store.open(tmp_path / "kept", create=True) as store:
+        for number, run in enumerate(runs):
+            assert ingest_extractions(store, run, validate=False).ok
+            _assert_graphs_match_a_recomputation(store)
+            entities, summary = store.graph(ENTITIES), store.graph(SUMMARY)
+            if number == 1:
+                pair = mint("cooccurrence", "person", "yasukazu-hamada", "lloyd-austin")
+                assert summary.value(pair, AK.weight) == Literal(1)
+                assert summary.value(mint("monthly_count", "JP", "2022-10"), AK.weight) == Literal(1)
+                assert (mint("monthly_count", "JP", "2022-09"), None, None) not in summary
+            if number == 2:
+                assert (AUSTIN, None, None) not in entities
+                assert (mint("role", "Defense Secretary"), None, None) not in entities
+                assert (AUSTIN, None, None) not in summary
+                assert (None, None, AUSTIN) not in summary
+                assert summary.value(US, AK.eventCount) == Literal(2)
+        kept_entities, kept_summary = store.graph(ENTITIES), store.graph(SUMMARY)
+    assert summary.value(HAMADA, AK.eventCount) == Literal(3)
+    with Store.open(tmp_path / "at-once", create=True) as store:  # the same digests in one run
+        ingest_extractions(store, runs[-1], validate=False)
+        assert isomorphic(store.graph(ENTITIES), kept_entities)
+        assert isomorphic(store.graph(SUMMARY), kept_summary)
+
+
+def test_a_store_without_a_summary_graph_gets_a_whole_one(store_dir, two_meetings):
+    with Store.open(store_dir, create=True) as store:
+        ingest_extractions(store, two_meetings[:1])
+        store.drop_graphs([SUMMARY])  # as a store written before the summary graph existed
+        ingest_extractions(store, two_meetings[1:])
+        summary = store.graph(SUMMARY)
+        assert summary.value(HAMADA, AK.eventCount) == Literal(2)
+        assert isomorphic(summary, kg.ingest.summary_graph(store, {}))

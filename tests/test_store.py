@@ -194,3 +194,28 @@ def test_a_read_only_store_reads_and_closes(store_dir, meeting_extraction):
         assert store.stats().quads == len(graph)
         with pytest.raises(StoreError, match="opened read-only"):
             store.replace_graphs({graph.identifier: graph})
+
+
+def test_a_graph_changed_in_place_keeps_its_other_triples(store_dir):
+    graph, other = mint("graph", "summary"), mint("graph", "entities")
+    node = URIRef("https://example.org/count")
+    weight = URIRef("https://example.org/weight")
+    kept = (node, DCTERMS.title, Literal("kept"))
+    with Store.open(store_dir, create=True) as store:
+        store.replace_graphs({graph: [kept, (node, weight, Literal(1))], other: [kept]})
+        store.update_graphs(add={graph: [(node, weight, Literal(2))]},
+                            remove={graph: [(node, weight, Literal(1))]})
+        assert set(store.graph(graph)) == {kept, (node, weight, Literal(2))}
+        assert set(store.graph(other)) == {kept}
+
+
+def test_a_failed_change_in_place_leaves_the_graph_as_it_was(store_dir):
+    graph = mint("graph", "summary")
+    node = URIRef("https://example.org/count")
+    with Store.open(store_dir, create=True) as store:
+        store.replace_graphs({graph: [(node, DCTERMS.title, Literal("one"))]})
+        before = set(store.oxigraph)
+        with pytest.raises(StoreError, match="left as it was"):
+            store.update_graphs(remove={graph: [(node, DCTERMS.title, Literal("one"))]},
+                                add={graph: [(node, DCTERMS.title, URIRef("not an IRI"))]})
+        assert set(store.oxigraph) == before
