@@ -33,13 +33,13 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from oxrdflib._converter import to_ox_quad_pattern
 from oxrdflib.store import OxigraphStore
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
-from rdflib.term import Identifier
 
 from kg.errors import KGError, QueryError, SelectionError
 from kg.iri import AK, ITSRDF, NIF, PREFIXES, SEM, base, mint
+from kg.store import to_rdflib
 
 MAX_HOPS = 4
 MAX_EXPANDED_EVENTS = 5000  # hops beyond an entity's own events stop here, with a message
@@ -136,20 +136,6 @@ class _SelectionStore(OxigraphStore):
                 for q in quads)
 
 
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Identifier:
-    """An Oxigraph term as the rdflib term rdflib's own parsers would make."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    if term.datatype.value == _XSD_STRING:
-        return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
-
-
-_XSD_STRING = str(XSD.string)
 
 
 def new_selection_graph() -> Graph:
