@@ -106,11 +106,11 @@ def run(context: Context) -> list[Table]:
         result, other = ours[name], theirs.get(name)
         figure = result.median
         within += figure is not None and figure * 1000 < TARGET_MS
-        note = f"{result.value} rows" if result.value is not None else ""
+        notes = [f"{result.value} rows"] if result.value is not None else []
         if other is not None:
-            note += f"; rdflib {other.text(RDFLIB_CAP)}"
-            if figure and other.median:
-                note += f" ({other.median / figure:,.1f}x ours)"
+            notes.append(f"rdflib {other.text(RDFLIB_CAP)}"
+                         + (f" ({other.median / figure:,.1f}x ours)" if figure and other.median else ""))
+        note = "; ".join(notes)
         table.add(name, result.text(QUERY_CAP), f"< {TARGET_MS} ms",
                   ratio(figure * 1000, TARGET_MS) if figure else "", note)
     count = len(queries)

@@ -159,15 +159,18 @@ def read_digest(path: str | Path, *, volume: str | None = None, published: str |
         text, meta_published, meta_title = _html_text(_decode(path, data, _declared_charset(data)))
     else:
         text = _decode(path, data)
-    return read_text(
-        text,
-        path.name,
-        volume=volume,
-        published=published,
-        metadata_published=meta_published,
-        metadata_title=meta_title,
-        file_created=created,
-    )
+    try:
+        return read_text(
+            text,
+            path.name,
+            volume=volume,
+            published=published,
+            metadata_published=meta_published,
+            metadata_title=meta_title,
+            file_created=created,
+        )
+    except InputError as error:  # name the file as the user gave it, not just its name
+        raise InputError(path, error.reason) from None
 
 
 def _sniff(path: Path, data: bytes) -> str:
@@ -322,10 +325,13 @@ def _html_text(html: str) -> tuple[str, str | None, str | None]:
 
 def _pdf_text(path: Path, data: bytes) -> tuple[str, str | None, str | None]:
     import io
+    import logging
 
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    # pypdf logs what it repairs on stderr; a file it cannot read gets our one-line error instead
+    logging.getLogger("pypdf").setLevel(logging.ERROR + 10)
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages]
