@@ -284,7 +284,7 @@ def test_kg_ingest_stores_good_files_and_names_the_bad_one(store_dir, digest_fol
     result = run(store_dir, "ingest", str(digest_folder))
     assert result.exit_code == 1
     failed = [line for line in result.output.splitlines() if "notes.txt" in line]
-    assert len(failed) == 1 and failed[0].startswith("failed: notes.txt: ")
+    assert len(failed) == 1 and failed[0].startswith(f"failed: {digest_folder / 'notes.txt'}: ")
     assert "US-Japan Alliance Digest Vol 1.17 (2022-09): 2 events" in result.output
     assert re.search(r"Stored 2 digests \(\d+ triples, entities graph \d+, summary graph \d+ triples\)",
                      result.output), result.output
