@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,3 +141,13 @@ def summary_nquads(folder: Path, out: Path) -> Path:
     os.replace(partial, out)
     return out
 
+
+
+def stop(process: subprocess.Popen, wait: float = 10) -> None:
+    """End a child process: politely first, then for sure."""
+    process.terminate()
+    try:
+        process.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

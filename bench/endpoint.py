@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from bench.context import ROOT, Context
+from bench.context import ROOT, Context, stop
 from bench.queries import SLOW_FOR_ENDPOINT, default_params
 from bench.report import Table, seconds
 
@@ -143,12 +143,7 @@ def run(context: Context) -> list[Table]:
             client.join()
         elapsed = time.monotonic() - started
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
 
     answered = len(tally.latencies)
     errors = sum(tally.errors.values())

@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.context import Context
+from bench.context import Context, stop
 from bench.report import Table, ratio, seconds
 
 EGO_TARGET = 1.0
@@ -160,12 +160,7 @@ def draw_times(page: Path, runs: int = 3, cap: float = 60.0) -> list[float]:
         socket.close()
         return times
     finally:
-        browser.terminate()
-        try:
-            browser.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            browser.kill()
-            browser.wait()
+        stop(browser)
         shutil.rmtree(profile, ignore_errors=True)
 
 
